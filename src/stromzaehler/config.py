@@ -1,0 +1,284 @@
+"""Typed settings: defaults < TOML file < STROMZAEHLER_* environment < command-line flags.
+
+Validated once at start. A bad value raises ConfigError with one line that names the key, the
+value and what is allowed; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "STROMZAEHLER_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that is not allowed; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Box:
+    """Pixel rectangle: top-left corner and size."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+@dataclass(frozen=True)
+class MeterGeometry:
+    """Where the rollers and the disc are in the camera frame, and how to read them."""
+
+    digit_boxes: tuple[Box, ...]
+    decimals: int = 1
+    disc_window: Box | None = None
+    revolutions_per_kwh: float = 75.0
+
+
+# Measured on ../shared/reference/meter-0995160.png (640x480 Pi camera V1.3 frame).
+REFERENCE_DIGIT_BOXES: tuple[tuple[int, int, int, int], ...] = (
+    (19, 166, 46, 84),
+    (109, 166, 46, 84),
+    (200, 168, 46, 84),
+    (292, 169, 46, 84),
+    (384, 169, 46, 84),
+    (479, 170, 46, 84),
+    (576, 171, 46, 84),
+)
+REFERENCE_DISC_WINDOW = (262, 355, 138, 52)
+
+
+def _box_list(value: Any) -> list[int]:
+    if not (isinstance(value, list | tuple) and len(value) == 4):
+        raise ValueError("a box is [x, y, w, h]")
+    box = [int(v) for v in value]
+    if box[0] < 0 or box[1] < 0 or box[2] <= 0 or box[3] <= 0:
+        raise ValueError("x and y must be >= 0, w and h > 0")
+    return box
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ServerSettings(_Section):
+    host: str = Field("0.0.0.0", description="address to listen on")
+    port: int = Field(8080, ge=1, le=65535, description="HTTP port (the Pi service uses 80)")
+
+
+class CaptureSettings(_Section):
+    source: str = Field(
+        "auto", description="auto | picamera | opencv:N | files:PATH | simulated"
+    )
+    interval_s: float = Field(60.0, ge=1, le=3600, description="seconds between readings")
+    width: int = Field(640, ge=64, le=4056, description="camera frame width in pixels")
+    height: int = Field(480, ge=48, le=3040, description="camera frame height in pixels")
+    speed: float = Field(1.0, gt=0, le=3600, description="simulated meter: time acceleration")
+    require_clock_sync: bool = Field(
+        False, description="store readings only while the system clock is NTP-synchronised"
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        kind = value.split(":", 1)[0]
+        if kind not in {"auto", "picamera", "opencv", "files", "simulated"}:
+            raise ValueError("must be auto, picamera, opencv:N, files:PATH or simulated")
+        if kind == "opencv" and not value.partition(":")[2].isdigit():
+            raise ValueError("opencv needs a device number, e.g. opencv:0")
+        if kind == "files" and not value.partition(":")[2]:
+            raise ValueError("files needs a path, e.g. files:/home/pi/frames")
+        return value
+
+
+class LightSettings(_Section):
+    gpio_pin: int | None = Field(32, ge=0, le=53, description="BCM pin of the LED; none = off")
+    enabled: bool = Field(True, description="switch the LED on while capturing")
+
+
+class MeterSettings(_Section):
+    digit_boxes: list[list[int]] = Field(
+        default_factory=lambda: [list(b) for b in REFERENCE_DIGIT_BOXES],
+        description="one [x, y, w, h] per roller, left to right",
+    )
+    decimals: int = Field(1, ge=0, le=3, description="rollers right of the decimal point")
+    disc_window: list[int] | None = Field(
+        default_factory=lambda: list(REFERENCE_DISC_WINDOW), description="[x, y, w, h]"
+    )
+    revolutions_per_kwh: float = Field(75.0, gt=0, le=10000, description="plate value")
+
+    @field_validator("digit_boxes")
+    @classmethod
+    def _boxes(cls, value: list[Any]) -> list[list[int]]:
+        if not 1 <= len(value) <= 12:
+            raise ValueError("needs 1 to 12 boxes")
+        return [_box_list(b) for b in value]
+
+    @field_validator("disc_window")
+    @classmethod
+    def _window(cls, value: Any) -> list[int] | None:
+        return None if value is None else _box_list(value)
+
+    def geometry(self) -> MeterGeometry:
+        return MeterGeometry(
+            digit_boxes=tuple(Box(*b) for b in self.digit_boxes),
+            decimals=self.decimals,
+            disc_window=Box(*self.disc_window) if self.disc_window else None,
+            revolutions_per_kwh=self.revolutions_per_kwh,
+        )
+
+
+class GateSettings(_Section):
+    max_power_w: float = Field(20000.0, gt=0, le=200000, description="highest plausible power")
+
+
+class AnalyticsSettings(_Section):
+    timezone: str = Field("Europe/Berlin", description="IANA time zone for bucketing")
+    gap_limit_s: int = Field(1800, ge=60, description="longer gaps make buckets 'estimated'")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return value
+
+
+class StorageSettings(_Section):
+    data_dir: Path = Field(Path("data"), description="database and frame images")
+    rejected_frames_kept: int = Field(500, ge=0, le=100000, description="images of bad frames")
+
+
+class AuthSettings(_Section):
+    open_read: bool = Field(True, description="anyone on the LAN may read data and pages")
+
+
+class Settings(_Section):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    light: LightSettings = Field(default_factory=LightSettings)
+    meter: MeterSettings = Field(default_factory=MeterSettings)
+    gate: GateSettings = Field(default_factory=GateSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    name: field.annotation  # type: ignore[misc]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """STROMZAEHLER_SERVER_PORT=80 -> {"server": {"port": "80"}} (pydantic converts types)."""
+    overrides: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        for section, model in SECTIONS.items():
+            key = rest.removeprefix(section + "_")
+            if key != rest and key in model.model_fields:
+                overrides.setdefault(section, {})[key] = _env_value(value)
+                break
+        else:
+            raise ConfigError(f"{name}: unknown setting (see `stromzaehler serve --help`)")
+    return overrides
+
+
+def _env_value(value: str) -> Any:
+    """Lists and null come as TOML literals (e.g. '[[1,2,3,4]]'); everything else as text."""
+    if value.strip().lower() in {"none", "null", ""}:
+        return None
+    if value.lstrip().startswith("["):
+        try:
+            return tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            return value
+    return value
+
+
+def _first_line(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    key = ".".join(str(part) for part in problem["loc"])
+    value = problem.get("input")
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "extra_forbidden":
+        return f"{key}: unknown setting"
+    return f"{key} = {value!r}: {message}"
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from file, environment and flags (later wins)."""
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        raw = read_toml(config_file)
+    raw = _merge(raw, _env_overrides(os.environ if environ is None else environ))
+    raw = _merge(raw, overrides or {})
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_first_line(error)) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path}: not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path}: not valid TOML ({error})") from None
+
+
+def load_geometry(path: Path) -> MeterGeometry:
+    """The meter geometry of a config file (only its [meter] table is read)."""
+    meter = read_toml(path).get("meter", {})
+    try:
+        return MeterSettings.model_validate(meter).geometry()
+    except ValidationError as error:
+        raise ConfigError(f"meter.{_first_line(error)}") from None
+
+
+def geometry_to_toml(geometry: MeterGeometry) -> str:
+    """The [meter] table for a geometry; load_geometry reads it back unchanged."""
+    boxes = ", ".join(str(box.as_list()) for box in geometry.digit_boxes)
+    lines = [
+        "[meter]",
+        "# one [x, y, w, h] per roller, left to right",
+        f"digit_boxes = [{boxes}]",
+        f"decimals = {geometry.decimals}",
+    ]
+    if geometry.disc_window is not None:
+        lines.append(f"disc_window = {geometry.disc_window.as_list()}")
+    lines.append(f"revolutions_per_kwh = {geometry.revolutions_per_kwh:g}")
+    return "\n".join(lines) + "\n"
+
