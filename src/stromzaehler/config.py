@@ -78,9 +78,7 @@ class ServerSettings(_Section):
 
 
 class CaptureSettings(_Section):
-    source: str = Field(
-        "auto", description="auto | picamera | opencv:N | files:PATH | simulated"
-    )
+    source: str = Field("auto", description="auto | picamera | opencv:N | files:PATH | simulated")
     interval_s: float = Field(60.0, ge=1, le=3600, description="seconds between readings")
     width: int = Field(640, ge=64, le=4056, description="camera frame width in pixels")
     height: int = Field(480, ge=48, le=3040, description="camera frame height in pixels")
@@ -281,4 +279,3 @@ def geometry_to_toml(geometry: MeterGeometry) -> str:
         lines.append(f"disc_window = {geometry.disc_window.as_list()}")
     lines.append(f"revolutions_per_kwh = {geometry.revolutions_per_kwh:g}")
     return "\n".join(lines) + "\n"
-

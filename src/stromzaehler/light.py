@@ -1,0 +1,79 @@
+"""The camera LED: on only while a frame is captured.
+
+The Pi camera V1.3's red LED sits on GPIO BCM 32 of a Pi 2 B. gpiozero 2.x refuses that pin,
+so lgpio drives it directly. Machines without GPIO get a light that does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Light(Protocol):
+    name: str
+    is_on: bool
+
+    def set(self, on: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NoLight:
+    """For machines without GPIO (or with the LED switched off in the settings)."""
+
+    def __init__(self, why: str) -> None:
+        self.name = f"none ({why})"
+        self.is_on = False
+
+    def set(self, on: bool) -> None:
+        self.is_on = on
+
+    def close(self) -> None:
+        pass
+
+
+class LgpioLight:
+    def __init__(self, pin: int, chip: int = 0) -> None:
+        import lgpio  # type: ignore[import-not-found]
+
+        self._lgpio: Any = lgpio
+        self._handle = lgpio.gpiochip_open(chip)
+        self.pin = pin
+        lgpio.gpio_claim_output(self._handle, pin, 0)
+        self.name = f"lgpio pin {pin}"
+        self.is_on = False
+
+    def set(self, on: bool) -> None:
+        self._lgpio.gpio_write(self._handle, self.pin, 1 if on else 0)
+        self.is_on = on
+
+    def close(self) -> None:
+        self.set(False)
+        self._lgpio.gpiochip_close(self._handle)
+
+
+def open_light(pin: int | None, enabled: bool = True) -> Light:
+    if pin is None or not enabled:
+        return NoLight("disabled in settings")
+    try:
+        return LgpioLight(pin)
+    except ImportError:
+        return NoLight("lgpio not installed")
+    except Exception as error:  # lgpio raises its own error type when there is no gpiochip
+        log.info("light: no GPIO here (%s); the LED is not driven", error)
+        return NoLight(f"no GPIO: {error}")
+
+
+@contextmanager
+def lit(light: Light) -> Iterator[None]:
+    """The LED on for the duration of a capture, off again whatever happens."""
+    light.set(True)
+    try:
+        yield
+    finally:
+        light.set(False)
