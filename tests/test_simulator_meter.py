@@ -32,7 +32,7 @@ def test_geared_carry_turns_higher_roller_in_last_tenth() -> None:
     assert mech.roller_positions(99_950.0) == pytest.approx((0.95, 9.95, 9.95))
     # Outside the last tenth the higher rollers stand still on their digit.
     assert mech.roller_positions(98_500.0) == pytest.approx((0.0, 9.0, 8.5))
-    assert mech.roller_positions(199_300.0) == pytest.approx((1.0, 9.3, 9.3))
+    assert mech.roller_positions(199_300.0) == pytest.approx((1.3, 9.3, 9.3))
     abrupt = MeterMechanics(n_rollers=3, decimals=0, carry="abrupt").roller_positions(99_950.0)
     assert abrupt == pytest.approx((0.0, 9.0, 9.95))
 
