@@ -1,0 +1,27 @@
+"""Is the system clock trustworthy? A Pi has no real-time clock: after boot it starts at the
+last shutdown time until NTP has synchronised it."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from pathlib import Path
+
+TIMESYNCD_FLAG = Path("/run/systemd/timesync/synchronized")
+TIME_ERROR = 5  # adjtimex(2): the clock is not synchronised
+ADJTIMEX_STRUCT_BYTES = 256  # struct timex is 208 bytes on 64-bit Linux; leave room
+
+
+def clock_synchronised() -> bool | None:
+    """True/False from systemd-timesyncd or the kernel's NTP state; None when unknown."""
+    if TIMESYNCD_FLAG.exists():
+        return True
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        buffer = ctypes.create_string_buffer(ADJTIMEX_STRUCT_BYTES)  # modes = 0: read only
+        state = libc.adjtimex(buffer)
+    except (OSError, AttributeError):
+        return None
+    if state < 0:
+        return None
+    return state != TIME_ERROR

@@ -1,0 +1,128 @@
+"""What happens to one captured frame: read it, let the gate judge it, store the outcome.
+
+A reading is stored only when the reader read every digit and the gate accepted it; every
+other frame is logged as rejected with its reason, and its image is kept (bounded) for review.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from .clock import clock_synchronised
+from .sources import Frame
+from .store import Reading, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # accepted | rejected | unread | failed
+    reason: str | None = None
+    reading: str | None = None
+    counter_wh: int | None = None
+    confidence: float | None = None
+    digits: list[dict[str, Any]] | None = None
+    boxes: list[list[int]] | None = None
+    frame_id: int | None = None
+
+
+class Reader(Protocol):
+    def read(self, frame_bgr: np.ndarray, previous_wh: int | None = None) -> Any: ...
+
+
+class Gate(Protocol):
+    def restore(self, recent: list[Reading]) -> None: ...
+
+    def check(self, reading: Any, t_utc: int) -> Any: ...
+
+
+class FrameHandler:
+    def __init__(
+        self,
+        store: Store,
+        reader: Reader | None = None,
+        gate: Gate | None = None,
+        frames_dir: Path | None = None,
+        keep_rejected: int = 500,
+        require_clock_sync: bool = False,
+        clock_ok: Callable[[], bool | None] = clock_synchronised,
+    ) -> None:
+        self.store = store
+        self.reader = reader
+        self.gate = gate
+        self.frames_dir = frames_dir
+        self.keep_rejected = keep_rejected
+        self.require_clock_sync = require_clock_sync
+        self.clock_ok = clock_ok
+        if gate is not None:
+            gate.restore(store.recent_readings(20))
+
+    def handle(self, frame: Frame) -> Outcome:
+        t_utc = int(frame.captured_at_utc)
+        outcome = self._judge(frame, t_utc)
+        image_path = self._keep_image(frame, t_utc) if outcome.status == "rejected" else None
+        frame_id = self.store.log_frame(
+            t_utc,
+            frame.source,
+            outcome.status,
+            outcome.reason,
+            reading=outcome.reading,
+            counter_wh=outcome.counter_wh,
+            confidence=outcome.confidence,
+            digits=outcome.digits,
+            image_path=image_path,
+        )
+        return Outcome(**{**outcome.__dict__, "frame_id": frame_id})
+
+    def _judge(self, frame: Frame, t_utc: int) -> Outcome:
+        if self.reader is None or self.gate is None:
+            return Outcome(status="unread")
+        last = self.store.last_reading()
+        result = self.reader.read(frame.image, previous_wh=last.counter_wh if last else None)
+        read = {
+            "reading": result.reading,
+            "counter_wh": result.counter_wh,
+            "confidence": float(result.confidence),
+            "digits": [
+                {"digit": d.digit, "value": round(float(d.value), 3), "confidence": d.confidence}
+                for d in result.digits
+            ],
+            "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
+        }
+        clock_problem = self._clock_problem(t_utc, last)
+        if clock_problem:
+            return Outcome(status="rejected", reason=clock_problem, **read)
+        decision = self.gate.check(result, t_utc)
+        if not decision.accepted:
+            return Outcome(status="rejected", reason=decision.reason, **read)
+        # Committed before the next capture starts: nothing accepted is lost by a crash.
+        self.store.add_reading(t_utc, result.counter_wh, result.confidence, frame.source)
+        return Outcome(status="accepted", **read)
+
+    def _clock_problem(self, t_utc: int, last: Reading | None) -> str | None:
+        if last is not None and t_utc <= last.t_utc:
+            return "clock_backwards"
+        if self.require_clock_sync and not self.clock_ok():
+            return "clock_unsynchronised"
+        return None
+
+    def _keep_image(self, frame: Frame, t_utc: int) -> str | None:
+        if self.frames_dir is None or self.keep_rejected == 0:
+            return None
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        path = self.frames_dir / f"{t_utc}.jpg"
+        if not cv2.imwrite(str(path), frame.image):
+            log.warning("could not keep the rejected frame in %s", path)
+            return None
+        for frame_id, old_path in self.store.frame_images_beyond(self.keep_rejected - 1):
+            Path(old_path).unlink(missing_ok=True)
+            self.store.forget_frame_image(frame_id)
+        return str(path)

@@ -1,0 +1,69 @@
+"""Wire the parts together for `serve`: store, source, light, frame handler, capture loop, web."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from .config import Settings
+from .light import open_light
+from .processing import FrameHandler
+from .service import CaptureService
+from .sources import FrameSource, open_source, resolve_source_spec
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_service(settings: Settings, store: Store) -> CaptureService:
+    capture = settings.capture.model_copy(
+        update={"source": resolve_source_spec(settings.capture.source)}
+    )
+    last = store.last_reading()
+
+    def source_factory() -> FrameSource:
+        if capture.source == "simulated" and last is not None and last.source == "simulated":
+            # Continue the simulated meter where the database left it, never back in time.
+            return open_source(
+                capture, start_utc=max(time.time(), last.t_utc + 1.0), start_wh=last.counter_wh
+            )
+        return open_source(capture)
+
+    handler = FrameHandler(
+        store,
+        frames_dir=settings.storage.data_dir / "frames",
+        keep_rejected=settings.storage.rejected_frames_kept,
+        require_clock_sync=settings.capture.require_clock_sync,
+    )
+    light = open_light(settings.light.gpio_pin, settings.light.enabled)
+    log.info("light: %s", light.name)
+    return CaptureService(source_factory, handler, settings.capture.interval_s, light)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from .web.app import create_app
+
+    started = time.monotonic()
+    store = Store.open(settings.storage.data_dir)
+    service = build_service(settings, store)
+    app = create_app(settings, store, service)
+    service.start()
+    log.info(
+        "serving on http://%s:%d (data in %s, ready in %.1f s)",
+        settings.server.host,
+        settings.server.port,
+        settings.storage.data_dir,
+        time.monotonic() - started,
+    )
+    try:
+        uvicorn.run(
+            app,
+            host=settings.server.host,
+            port=settings.server.port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        service.stop()

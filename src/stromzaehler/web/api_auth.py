@@ -1,0 +1,92 @@
+"""Login, logout, session and password change."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from ..store import Store
+from .deps import (
+    SESSION_COOKIE,
+    SESSION_LIFETIME_S,
+    AppContext,
+    Session,
+    current_session,
+    get_context,
+    get_store,
+    require_user,
+)
+from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+
+PASSWORD_KEY = "password_hash"
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+class Login(BaseModel):
+    password: str
+
+
+class PasswordChange(BaseModel):
+    old_password: str
+    new_password: str
+
+
+def set_password(store: Store, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    store.set_state(PASSWORD_KEY, hash_password(password))
+
+
+@router.post("/login")
+def login(
+    body: Login, request: Request, response: Response, context: AppContext = Depends(get_context)
+) -> dict:
+    stored = context.store.get_state(PASSWORD_KEY)
+    if stored is None:
+        raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
+    if not verify_password(body.password, stored):
+        raise HTTPException(401, "wrong password")
+    token, session = context.sessions.create()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_LIFETIME_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return {"authenticated": True, "csrf_token": session.csrf_token}
+
+
+@router.post("/logout")
+def logout(
+    request: Request, response: Response, context: AppContext = Depends(get_context)
+) -> dict:
+    context.sessions.drop(request.cookies.get(SESSION_COOKIE))
+    response.delete_cookie(SESSION_COOKIE)
+    return {"authenticated": False}
+
+
+@router.get("/session")
+def session_state(
+    session: Session | None = Depends(current_session), store: Store = Depends(get_store)
+) -> dict:
+    return {
+        "authenticated": session is not None,
+        "csrf_token": session.csrf_token if session else None,
+        "password_set": store.get_state(PASSWORD_KEY) is not None,
+    }
+
+
+@router.post("/password", dependencies=[Depends(require_user)])
+def change_password(body: PasswordChange, context: AppContext = Depends(get_context)) -> dict:
+    stored = context.store.get_state(PASSWORD_KEY)
+    if stored is None or not verify_password(body.old_password, stored):
+        raise HTTPException(401, "the old password is wrong")
+    try:
+        set_password(context.store, body.new_password)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    context.sessions.clear()  # a new password ends every session, this one too
+    return {"changed": True}

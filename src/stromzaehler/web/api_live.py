@@ -1,0 +1,165 @@
+"""Health, the live image (JPEG and MJPEG), readings, capture-now and the LED switch."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from ..config import Settings
+from ..service import CaptureService
+from ..store import Store
+from .deps import (
+    AppContext,
+    get_context,
+    get_service,
+    get_settings,
+    get_store,
+    require_reader,
+    require_user,
+)
+from .params import parse_instant
+
+MJPEG_BOUNDARY = "stromzaehlerframe"
+STREAM_POLL_S = 0.2
+READINGS_LIMIT = 100_000
+
+router = APIRouter(prefix="/api", tags=["live"])
+
+
+@router.get("/health")
+def health(context: AppContext = Depends(get_context)) -> dict:
+    store = context.store
+    last = store.last_reading()
+    service_health = context.service.health.as_dict() if context.service else {"status": "stopped"}
+    return {
+        **service_health,
+        "last_reading": None
+        if last is None
+        else {
+            "time": iso_utc(last.t_utc),
+            "counter_wh": last.counter_wh,
+            "kwh": last.counter_wh / 1000,
+            "source": last.source,
+        },
+        "readings": store.count_readings(),
+        "frames": store.frame_counts(),
+        "database_bytes": store.size_bytes(),
+    }
+
+
+@router.get(
+    "/image",
+    dependencies=[Depends(require_reader)],
+    responses={200: {"content": {"image/jpeg": {}}}, 503: {"description": "no frame yet"}},
+)
+def image(service: CaptureService = Depends(get_service)) -> Response:
+    _, jpeg, captured_at = service.live.snapshot()
+    if jpeg is None:
+        return JSONResponse({"detail": "no frame captured yet"}, status_code=503)
+    return Response(
+        jpeg,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "no-store", "X-Captured-At": iso_utc(captured_at or 0)},
+    )
+
+
+@router.get(
+    "/stream",
+    dependencies=[Depends(require_reader)],
+    responses={200: {"content": {f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}": {}}}},
+)
+def stream(request: Request, service: CaptureService = Depends(get_service)) -> StreamingResponse:
+    return StreamingResponse(
+        mjpeg_parts(request, service),
+        media_type=f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def mjpeg_parts(request: Request, service: CaptureService) -> AsyncIterator[bytes]:
+    sent = -1
+    while not await request.is_disconnected():
+        sequence, jpeg, _ = service.live.snapshot()
+        if jpeg is not None and sequence != sent:
+            sent = sequence
+            yield (
+                (
+                    f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    f"Content-Length: {len(jpeg)}\r\n\r\n"
+                ).encode()
+                + jpeg
+                + b"\r\n"
+            )
+        await asyncio.sleep(STREAM_POLL_S)
+
+
+@router.get("/live", dependencies=[Depends(require_reader)])
+def live(service: CaptureService = Depends(get_service)) -> dict:
+    """What was read from the newest frame: boxes, digits, status (for drawing on the stream)."""
+    outcome = service.live.outcome
+    return {
+        "captured_at": iso_utc(service.live.captured_at_utc)
+        if service.live.captured_at_utc
+        else None,
+        "sequence": service.live.sequence,
+        "light": service.light.is_on,
+        "outcome": None if outcome is None else outcome.__dict__,
+    }
+
+
+@router.get("/readings", dependencies=[Depends(require_reader)])
+def readings(
+    from_: str | None = Query(None, alias="from", description="ISO 8601 or epoch seconds"),
+    to: str | None = Query(None, description="ISO 8601 or epoch seconds (exclusive)"),
+    store: Store = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> dict:
+    zone = ZoneInfo(settings.analytics.timezone)
+    to_utc = parse_instant(to, "to", zone) if to else int(time.time()) + 1
+    from_utc = parse_instant(from_, "from", zone) if from_ else to_utc - 86400
+    if from_utc >= to_utc:
+        raise HTTPException(422, "from must be before to")
+    rows = store.readings(from_utc, to_utc, limit=READINGS_LIMIT + 1)
+    return {
+        "from": iso_utc(from_utc),
+        "to": iso_utc(to_utc),
+        "truncated": len(rows) > READINGS_LIMIT,
+        "readings": [
+            {
+                "time": iso_utc(r.t_utc),
+                "t_utc": r.t_utc,
+                "counter_wh": r.counter_wh,
+                "kwh": r.counter_wh / 1000,
+                "confidence": r.confidence,
+                "source": r.source,
+            }
+            for r in rows[:READINGS_LIMIT]
+        ],
+    }
+
+
+class LightSwitch(BaseModel):
+    on: bool
+
+
+@router.post("/capture", dependencies=[Depends(require_user)])
+def capture_now(service: CaptureService = Depends(get_service)) -> dict:
+    service.capture_now()
+    return {"requested": True}
+
+
+@router.post("/light", dependencies=[Depends(require_user)])
+def light(body: LightSwitch, service: CaptureService = Depends(get_service)) -> dict:
+    service.light.set(body.on)
+    return {"on": service.light.is_on, "light": service.light.name}
+
+
+def iso_utc(t_utc: float) -> str:
+    return datetime.fromtimestamp(t_utc, UTC).isoformat()
