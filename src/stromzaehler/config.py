@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "STROMZAEHLER_"
+# Changes made in the web interface live here, inside the data folder (the Pi's /etc is
+# read-only for the service); they sit between the --config file and the environment.
+UI_SETTINGS_NAME = "settings.toml"
 
 
 class ConfigError(ValueError):
@@ -126,7 +130,7 @@ class MeterSettings(_Section):
     @field_validator("disc_window")
     @classmethod
     def _window(cls, value: Any) -> list[int] | None:
-        return None if value is None else _box_list(value)
+        return None if value is None or value == [] else _box_list(value)
 
     def geometry(self) -> MeterGeometry:
         return MeterGeometry(
@@ -235,16 +239,48 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Build the settings from file, environment and flags (later wins)."""
+    """Build the settings from file, web-interface changes, environment and flags (later wins)."""
     raw: dict[str, Any] = {}
     if config_file is not None:
         raw = read_toml(config_file)
-    raw = _merge(raw, _env_overrides(os.environ if environ is None else environ))
-    raw = _merge(raw, overrides or {})
+    above = _merge(_env_overrides(os.environ if environ is None else environ), overrides or {})
+    data_dir = Path(_merge(raw, above).get("storage", {}).get("data_dir", "data"))
+    ui_file = data_dir / UI_SETTINGS_NAME
+    if ui_file.is_file():
+        raw = _merge(raw, read_toml(ui_file))
+    raw = _merge(raw, above)
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(_first_line(error)) from None
+
+
+def validate_change(settings: Settings, changes: Mapping[str, Any]) -> Settings:
+    """The settings with `changes` ({"section": {"key": value}}) applied, or ConfigError."""
+    try:
+        return Settings.model_validate(_merge(settings.model_dump(), changes))
+    except ValidationError as error:
+        raise ConfigError(_first_line(error)) from None
+
+
+def save_ui_settings(data_dir: Path, changes: Mapping[str, Any]) -> None:
+    """Merge `changes` into the data folder's settings file; atomic, so a crash keeps the old."""
+    path = data_dir / UI_SETTINGS_NAME
+    current = read_toml(path) if path.is_file() else {}
+    merged = _merge(current, changes)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(tomli_w.dumps(_without_none(merged)))
+    os.replace(temporary, path)
+
+
+def _without_none(table: Mapping[str, Any]) -> dict[str, Any]:
+    # TOML has no null: a setting switched off (e.g. disc_window) is written as an empty list.
+    return {
+        key: _without_none(value)
+        if isinstance(value, Mapping)
+        else ([] if value is None else value)
+        for key, value in table.items()
+    }
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .clock import clock_synchronised
+from .config import Settings
 from .sources import Frame
 from .store import Reading, Store
 
@@ -65,6 +66,10 @@ class FrameHandler:
         if gate is not None:
             gate.restore(store.recent_readings(20))
 
+    def reconfigure(self, settings: Settings) -> None:
+        self.keep_rejected = settings.storage.rejected_frames_kept
+        self.require_clock_sync = settings.capture.require_clock_sync
+
     def handle(self, frame: Frame) -> Outcome:
         t_utc = int(frame.captured_at_utc)
         outcome = self._judge(frame, t_utc)
@@ -78,6 +83,7 @@ class FrameHandler:
             counter_wh=outcome.counter_wh,
             confidence=outcome.confidence,
             digits=outcome.digits,
+            boxes=outcome.boxes,
             image_path=image_path,
         )
         return Outcome(**{**outcome.__dict__, "frame_id": frame_id})

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 import cv2
 
 from . import __version__
+from .config import Settings
 from .light import Light, NoLight, lit
 from .processing import FrameHandler, Outcome
 from .sources import Frame, FrameSource, SourceError
@@ -120,6 +121,11 @@ class CaptureService:
         if self._source is not None:
             self._source.close()
         self.light.close()
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Apply changed settings from the next capture on."""
+        self.interval_s = settings.capture.interval_s
+        self.handler.reconfigure(settings)
 
     def capture_now(self) -> None:
         """Ask the loop for an extra capture right away (the 'capture now' button)."""

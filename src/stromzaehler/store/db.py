@@ -39,6 +39,7 @@ class FrameRecord:
     counter_wh: int | None
     confidence: float | None
     digits: list[dict] | None
+    boxes: list[list[int]] | None
     image_path: str | None
 
 
@@ -144,12 +145,14 @@ class Store:
         counter_wh: int | None = None,
         confidence: float | None = None,
         digits: list[dict] | None = None,
+        boxes: list[list[int]] | None = None,
         image_path: str | None = None,
     ) -> int:
         with self.transaction() as connection:
             cursor = connection.execute(
                 "INSERT INTO frames (t_utc, source, status, reason, reading, counter_wh,"
-                " confidence, digits_json, image_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " confidence, digits_json, boxes_json, image_path)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     int(t_utc),
                     source,
@@ -159,6 +162,7 @@ class Store:
                     counter_wh,
                     confidence,
                     None if digits is None else json.dumps(digits),
+                    None if boxes is None else json.dumps(boxes),
                     image_path,
                 ),
             )
@@ -170,7 +174,7 @@ class Store:
         """Newest first."""
         rows = self.connection.execute(
             "SELECT id, t_utc, source, status, reason, reading, counter_wh, confidence,"
-            " digits_json, image_path FROM frames"
+            " digits_json, boxes_json, image_path FROM frames"
             " WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR id < ?2)"
             " ORDER BY id DESC LIMIT ?3",
             (status, before_id, limit),
@@ -180,7 +184,7 @@ class Store:
     def frame(self, frame_id: int) -> FrameRecord | None:
         row = self.connection.execute(
             "SELECT id, t_utc, source, status, reason, reading, counter_wh, confidence,"
-            " digits_json, image_path FROM frames WHERE id = ?",
+            " digits_json, boxes_json, image_path FROM frames WHERE id = ?",
             (frame_id,),
         ).fetchone()
         return _frame_record(row) if row else None
@@ -236,8 +240,8 @@ class Store:
 
 
 def _frame_record(row: tuple) -> FrameRecord:
-    digits = json.loads(row[8]) if row[8] else None
-    return FrameRecord(*row[:8], digits, row[9])  # type: ignore[arg-type]
+    digits, boxes = (json.loads(text) if text else None for text in row[8:10])
+    return FrameRecord(*row[:8], digits, boxes, row[10])
 
 
 def connect(path: Path) -> sqlite3.Connection:

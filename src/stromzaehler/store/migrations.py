@@ -30,6 +30,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE frames ADD COLUMN counter_wh INTEGER;
     ALTER TABLE frames ADD COLUMN confidence REAL;
     ALTER TABLE frames ADD COLUMN digits_json TEXT;
+    ALTER TABLE frames ADD COLUMN boxes_json TEXT;
     ALTER TABLE frames ADD COLUMN image_path TEXT;
     CREATE INDEX frames_by_status ON frames (status, t_utc);
     CREATE TABLE state (

@@ -6,10 +6,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from ..config import Settings
+from ..config import Settings, save_ui_settings, validate_change
 from ..service import CaptureService
 from ..store import Store
 
@@ -64,6 +65,15 @@ class AppContext:
     store: Store
     service: CaptureService | None
     sessions: Sessions = field(default_factory=Sessions)
+
+    def update_settings(self, changes: dict[str, dict[str, Any]]) -> Settings:
+        """Validate, persist in the data folder and apply at once; ConfigError when invalid."""
+        settings = validate_change(self.settings, changes)
+        save_ui_settings(self.settings.storage.data_dir, changes)
+        self.settings = settings
+        if self.service is not None:
+            self.service.reconfigure(settings)
+        return settings
 
 
 def get_context(request: Request) -> AppContext:
