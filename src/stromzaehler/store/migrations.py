@@ -38,4 +38,88 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 3: consumption: counter events (corrections, meter replacements), energy per UTC quarter
+    # hour, and the range of readings changed since those energies were computed (kept by
+    # triggers, so every writer of readings keeps the pre-aggregate honest)
+    """
+    CREATE TABLE reading_corrections (
+        t_utc INTEGER PRIMARY KEY,
+        counter_wh INTEGER,
+        created_utc INTEGER NOT NULL,
+        note TEXT
+    );
+    CREATE TABLE meter_replacements (
+        t_utc INTEGER PRIMARY KEY,
+        old_end_wh INTEGER NOT NULL,
+        new_start_wh INTEGER NOT NULL,
+        created_utc INTEGER NOT NULL,
+        note TEXT
+    );
+    CREATE TABLE consumption_quarters (
+        q_utc INTEGER PRIMARY KEY,
+        energy_wh INTEGER NOT NULL,
+        estimated INTEGER NOT NULL
+    );
+    CREATE TABLE consumption_dirty (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        lo_utc INTEGER NOT NULL,
+        hi_utc INTEGER NOT NULL
+    );
+    INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
+        SELECT 1, min(t_utc), max(t_utc) FROM readings HAVING count(*) > 0;
+    CREATE TRIGGER readings_insert_dirty AFTER INSERT ON readings BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER readings_delete_dirty AFTER DELETE ON readings BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER readings_update_dirty AFTER UPDATE ON readings BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER corrections_insert_dirty AFTER INSERT ON reading_corrections BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER corrections_delete_dirty AFTER DELETE ON reading_corrections BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER corrections_update_dirty AFTER UPDATE ON reading_corrections BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER replacements_insert_dirty AFTER INSERT ON meter_replacements BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER replacements_delete_dirty AFTER DELETE ON meter_replacements BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER replacements_update_dirty AFTER UPDATE ON meter_replacements BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    """,
 ]
