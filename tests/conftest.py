@@ -20,6 +20,30 @@ SHARED = REPO.parent / "shared"
 REFERENCE_FRAME = SHARED / "reference" / "meter-0995160.png"
 
 
+# Test modules whose code runs on the Pi's own libraries (python3-opencv 4.6, python3-numpy
+# 1.24); scripts/test.sh runs them a second time in a venv on Debian's packages.
+PI_LIBRARY_MODULES = (
+    "test_digits",
+    "test_align",
+    "test_locate",
+    "test_reading",
+    "test_gate",
+    "test_recognition",
+    "test_sources",
+    "test_service",
+    "test_simulator",
+    "test_disc",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.split(".")[-1].startswith(
+            PI_LIBRARY_MODULES
+        ):
+            item.add_marker(pytest.mark.pi_libraries)
+
+
 def require_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not found: the ../shared folder beside the repository is not here")
