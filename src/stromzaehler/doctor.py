@@ -85,9 +85,9 @@ def check_light(settings: Settings) -> CheckResult:
     driven = not light.name.startswith("none")
     return CheckResult(
         "LED",
-        driven or settings.light.gpio_pin is None,
+        driven or settings.light.gpio_pin is None or not settings.light.enabled,
         f"{light.name} toggled on and off" if driven else light.name,
-        "" if driven else "on a Pi: apt install python3-lgpio; elsewhere set light.gpio_pin = none",
+        "" if driven else "Pi: apt install python3-lgpio; no LED: light.enabled = false",
     )
 
 
