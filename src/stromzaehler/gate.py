@@ -1,0 +1,206 @@
+"""Plausibility gate: which frame readings may be stored.
+
+A reading is accepted only when the reader is confident and it fits the last accepted reading
+(the anchor): not lower (except a rollover past all nines), not more than `max_power_w` times
+the elapsed time higher, and not far above what the recent consumption rate predicts.
+
+Readings that do not fit are not thrown away at once: they wait in a short pending list. When
+several of them agree with each other they win:
+- after a long gap or a jump above the recent rate, `confirm_frames` agreeing readings that
+  also fit the anchor are accepted (the waiting ones come back in `backfill`);
+- readings that contradict the anchor (it was a bad value, or the meter really changed) take
+  over once `reanchor_frames` of them agree over at least `reanchor_min_s` seconds.
+So one bad accepted value or a long outage never locks the gate out for good.
+
+Pure: time comes in as integer UTC seconds, state comes back through `restore`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class _Readable(Protocol):
+    @property
+    def counter_wh(self) -> int | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+class _Stored(Protocol):
+    @property
+    def t_utc(self) -> int: ...
+    @property
+    def counter_wh(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    accepted: bool
+    reason: str | None  # None when accepted; short stable strings otherwise
+    counter_wh: int | None = None
+    # Earlier rejected readings that this frame confirmed: (t_utc, counter_wh, confidence).
+    backfill: tuple[tuple[int, int, float], ...] = ()
+    reanchored: bool = False  # the anchor was replaced by readings that contradicted it
+
+
+@dataclass(frozen=True)
+class _Point:
+    t_utc: int
+    counter_wh: int
+    confidence: float
+
+
+class Gate:
+    def __init__(
+        self,
+        max_power_w: float = 20000,
+        step_wh: int = 100,
+        rollover_wh: int | None = None,
+        min_confidence: float = 0.5,
+        gap_s: int = 900,
+        confirm_frames: int = 3,
+        reanchor_frames: int = 8,
+        reanchor_min_s: int = 600,
+        rate_window_s: int = 3600,
+        rate_factor: float = 3.0,
+        base_power_w: float = 3000,
+    ) -> None:
+        """`step_wh`: one step of the last roller; `rollover_wh`: counter value after all
+        nines (e.g. 10**7 steps * 100 Wh), None when rollover cannot happen.
+
+        A jump is "above the recent rate" when it exceeds one step plus
+        max(rate_factor * recent power, base_power_w) over the elapsed time.
+        """
+        if max_power_w <= 0 or step_wh <= 0:
+            raise ValueError("max_power_w and step_wh must be positive")
+        if confirm_frames < 1 or reanchor_frames < confirm_frames:
+            raise ValueError("need 1 <= confirm_frames <= reanchor_frames")
+        self.max_power_w = max_power_w
+        self.step_wh = step_wh
+        self.rollover_wh = rollover_wh
+        self.min_confidence = min_confidence
+        self.gap_s = gap_s
+        self.confirm_frames = confirm_frames
+        self.reanchor_frames = reanchor_frames
+        self.reanchor_min_s = reanchor_min_s
+        self.rate_window_s = rate_window_s
+        self.rate_factor = rate_factor
+        self.base_power_w = base_power_w
+        self._history: deque[_Point] = deque()
+        self._pending: deque[_Point] = deque(maxlen=4 * reanchor_frames)
+
+    @property
+    def anchor(self) -> tuple[int, int] | None:
+        """The last accepted reading as (t_utc, counter_wh), if any."""
+        if not self._history:
+            return None
+        last = self._history[-1]
+        return last.t_utc, last.counter_wh
+
+    def restore(self, recent: Sequence[_Stored]) -> None:
+        """Start from stored accepted readings (any order); the newest becomes the anchor."""
+        self._history.clear()
+        self._pending.clear()
+        for reading in sorted(recent, key=lambda r: r.t_utc):
+            self._remember(_Point(int(reading.t_utc), int(reading.counter_wh), 1.0))
+
+    def check(self, reading: _Readable, t_utc: int) -> GateDecision:
+        if reading.reason is not None:
+            return GateDecision(False, reading.reason)
+        if reading.counter_wh is None:
+            return GateDecision(False, "unreadable")
+        if reading.confidence < self.min_confidence:
+            return GateDecision(False, "low_confidence")
+        point = _Point(int(t_utc), int(reading.counter_wh), float(reading.confidence))
+        if self._history and point.t_utc <= self._history[-1].t_utc:
+            return GateDecision(False, "clock")
+        if self._pending and point.t_utc <= self._pending[-1].t_utc:
+            return GateDecision(False, "clock")
+        if not self._history:
+            verdict = "unconfirmed"
+        else:
+            verdict = self._verdict(self._history[-1], point, use_rate=True)
+            if verdict is None and point.t_utc - self._history[-1].t_utc > self.gap_s:
+                verdict = "unconfirmed"
+        if verdict is None:
+            self._accept(point)
+            return GateDecision(True, None, point.counter_wh)
+        return self._try_confirm(point, verdict)
+
+    def _try_confirm(self, point: _Point, verdict: str) -> GateDecision:
+        fits_anchor = verdict == "unconfirmed"
+        chain = self._agreeing_chain(point, fits_anchor)
+        needed = self.confirm_frames if fits_anchor else self.reanchor_frames
+        span_s = point.t_utc - chain[0].t_utc
+        if len(chain) >= needed and (fits_anchor or span_s >= self.reanchor_min_s):
+            if not fits_anchor:
+                self._history.clear()
+            backfill = tuple((p.t_utc, p.counter_wh, p.confidence) for p in chain[:-1])
+            for earlier in chain[:-1]:
+                self._remember(earlier)
+            self._accept(point)
+            return GateDecision(True, None, point.counter_wh, backfill, not fits_anchor)
+        self._pending.append(point)
+        return GateDecision(False, verdict, point.counter_wh)
+
+    def _agreeing_chain(self, point: _Point, fits_anchor: bool) -> list[_Point]:
+        """`point` and the pending readings before it that agree with it and each other,
+        oldest first; with `fits_anchor` only those that also fit the anchor."""
+        anchor = self._history[-1] if self._history else None
+        chain = [point]
+        for earlier in reversed(self._pending):
+            if self._verdict(earlier, chain[-1], use_rate=False) is not None:
+                continue
+            below_anchor = (
+                fits_anchor
+                and anchor is not None
+                and self._verdict(anchor, earlier, use_rate=False) is not None
+            )
+            if not below_anchor:
+                chain.append(earlier)
+        chain.reverse()
+        return chain
+
+    def _verdict(self, before: _Point, after: _Point, use_rate: bool) -> str | None:
+        """None when `after` may follow `before`; else the reason it may not."""
+        elapsed_s = after.t_utc - before.t_utc
+        if elapsed_s <= 0:
+            return "clock"
+        delta_wh = after.counter_wh - before.counter_wh
+        allowed_wh = self.step_wh + self.max_power_w * elapsed_s / 3600.0
+        if delta_wh < 0 and self.rollover_wh is not None:
+            wrapped_wh = delta_wh + self.rollover_wh
+            if wrapped_wh <= allowed_wh:
+                delta_wh = wrapped_wh
+        if delta_wh < 0:
+            return "decreasing"
+        if delta_wh > allowed_wh:
+            return "too_fast"
+        if use_rate and delta_wh > self._rate_allowance_wh(elapsed_s):
+            return "unconfirmed"
+        return None
+
+    def _rate_allowance_wh(self, elapsed_s: int) -> float:
+        power_w = self.base_power_w
+        if len(self._history) >= 2:
+            first, last = self._history[0], self._history[-1]
+            span_s = last.t_utc - first.t_utc
+            if span_s >= 600:
+                recent_w = (last.counter_wh - first.counter_wh) * 3600.0 / span_s
+                power_w = max(power_w, self.rate_factor * recent_w)
+        return self.step_wh + power_w * elapsed_s / 3600.0
+
+    def _accept(self, point: _Point) -> None:
+        self._remember(point)
+        self._pending.clear()
+
+    def _remember(self, point: _Point) -> None:
+        self._history.append(point)
+        while self._history and point.t_utc - self._history[0].t_utc > self.rate_window_s:
+            self._history.popleft()

@@ -1,0 +1,264 @@
+"""From a frame to a meter reading: align, cut the roller crops, read them, compose the digits.
+
+Composition works right to left. The last roller turns continuously, so its digit is the floor
+of its position. Every roller above it is decided from its own position *and* the position of
+the roller below: in a geared counter a roller turns by one digit while the roller below goes
+from 9 to 10, so with the lower roller at 9.6 the upper one is expected 0.6 of the way to its
+next digit. The upper digit is the integer nearest to (its position - that expected progress).
+This reads 1299.9 -> 1300.0 transitions and half-turned higher rollers correctly and tolerates
+counters that carry up to ~0.4 digit early or late. An abrupt counter (the upper roller jumps
+when the lower one wraps) expects no progress at all.
+
+The previous accepted reading is only a tie-breaker: where a roller's position leaves two
+digits about equally likely, the candidate that keeps the counter at or just above the prior
+is chosen. A digit the image does not support is never taken from the prior.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import numpy as np
+
+from stromzaehler.config import Box, MeterGeometry
+from stromzaehler.recognition.align import Alignment, Reference, crop_aligned
+
+if TYPE_CHECKING:
+    from stromzaehler.recognition.digits import DigitReading
+
+CarryMode = Literal["geared", "abrupt"]
+
+# Below this distance (in digits) from the decision boundary a roller's digit counts as
+# ambiguous; the prior may break the tie, otherwise the frame is rejected.
+AMBIGUOUS_MARGIN = 0.12
+# A roller position closer than this to the next integer may be that integer (model noise).
+LAST_ROLLER_BOUNDARY = 0.12
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
+class DigitReader(Protocol):
+    def read(self, crops: Sequence[np.ndarray]) -> list[DigitReading]: ...
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The digits decided for one frame (left to right) and how sure each decision is."""
+
+    reading: str
+    digits: tuple[int, ...]
+    margins: tuple[float, ...]  # distance of each decision from its boundary, 0..0.5 digits
+    used_prior: bool
+
+
+@dataclass
+class FrameReading:
+    reading: str | None  # e.g. "0995160"
+    counter_wh: int | None
+    digits: list[DigitReading]
+    confidence: float
+    reason: str | None  # why not readable: "alignment", "low_confidence", ...
+    boxes: list[Box]  # digit boxes after alignment (for drawing)
+    alignment: Alignment | None = None
+    composed: Composition | None = field(default=None, repr=False)
+
+
+def _wrap(delta: float) -> float:
+    """A difference of roller positions wrapped into [-5, 5)."""
+    return (delta + 5.0) % 10.0 - 5.0
+
+
+def _expected_progress(lower_digit: int, lower_position: float, carry: CarryMode) -> float:
+    """How far the roller above should have turned from its digit, in -1..1.
+
+    Geared: the roller above follows the roller below through its last tenth. `lower_position`
+    is relative to the lower roller's decided digit, so a lower roller decided as 0 but seen at
+    -0.3 (9.7, finishing a late carry) puts the roller above 0.3 behind its new digit.
+    """
+    if carry == "abrupt":
+        return 0.0
+    if lower_digit == 9:
+        return float(np.clip(lower_position - 9.0, 0.0, 1.0))
+    if lower_digit == 0:
+        return float(np.clip(lower_position, -1.0, 0.0))
+    return 0.0
+
+
+def _decide(values: Sequence[float], carry: CarryMode) -> list[tuple[int, float, float]]:
+    """Right to left: (digit, margin, unrounded estimate) per roller, returned left to right."""
+    out: list[tuple[int, float, float]] = []
+    last = values[-1] % 10.0
+    digit = int(np.floor(last)) % 10
+    # Margin of a floor decision: distance to the nearer integer boundary.
+    frac = last - np.floor(last)
+    out.append((digit, float(min(frac, 1.0 - frac)), last))
+    lower_digit, lower_position = digit, last
+    for value in reversed(values[:-1]):
+        expected = _expected_progress(lower_digit, lower_position, carry)
+        estimate = (value - expected) % 10.0
+        digit = int(np.floor(estimate + 0.5)) % 10
+        margin = 0.5 - abs(_wrap(estimate - digit))
+        out.append((digit, float(margin), estimate))
+        # The roller's position relative to its decided digit, e.g. 9.97 decided as 0 -> -0.03.
+        lower_digit, lower_position = digit, digit + _wrap(value - digit)
+    out.reverse()
+    return out
+
+
+def _alternatives(decision: tuple[int, float, float], is_last: bool) -> list[int]:
+    """The decided digit of an ambiguous roller and its neighbour on the near side of the
+    boundary."""
+    digit, _, estimate = decision
+    if is_last:
+        frac = estimate - np.floor(estimate)
+        other = digit + 1 if frac > 0.5 else digit - 1
+    else:
+        other = digit + 1 if _wrap(estimate - digit) > 0 else digit - 1
+    return [digit, other % 10]
+
+
+def compose(
+    values: Sequence[float],
+    carry: CarryMode = "geared",
+    prior_steps: int | None = None,
+) -> Composition:
+    """Decide the digits from continuous roller positions (left to right, each in [0, 10)).
+
+    `prior_steps` is the previous accepted reading in steps of the last roller (e.g. 995160).
+    The margin of the last roller is its distance to the nearest integer; the margin of every
+    other roller is the distance of its estimate from the half-way point between two digits.
+    """
+    if not values:
+        raise ValueError("no roller positions to compose")
+    decisions = _decide(values, carry)
+    digits = [d for d, _, _ in decisions]
+    margins = [m for _, m, _ in decisions]
+    last = len(values) - 1
+    used_prior = False
+    ambiguous = [
+        i
+        for i, m in enumerate(margins)
+        if m < (LAST_ROLLER_BOUNDARY if i == last else AMBIGUOUS_MARGIN)
+    ]
+    if prior_steps is not None and ambiguous and len(ambiguous) <= 4:
+        chosen = _choose_with_prior(digits, decisions, ambiguous, prior_steps)
+        if chosen is not None:
+            for i, d in zip(ambiguous, chosen, strict=True):
+                if d != digits[i]:
+                    used_prior = True
+                digits[i] = d
+                # The image allowed this digit and the prior picked it.
+                margins[i] = max(margins[i], AMBIGUOUS_MARGIN)
+    reading = "".join(str(d) for d in digits)
+    return Composition(reading, tuple(digits), tuple(margins), used_prior)
+
+
+def _choose_with_prior(
+    digits: Sequence[int],
+    decisions: Sequence[tuple[int, float, float]],
+    ambiguous: Sequence[int],
+    prior_steps: int,
+) -> tuple[int, ...] | None:
+    """Among the digit combinations the image allows, the one that does not go below the prior
+    and stays closest above it (at the resolution of the second-last roller); ties keep the
+    image's own decision. None when every combination is below the prior."""
+    last = len(digits) - 1
+    options = [_alternatives(decisions[i], i == last) for i in ambiguous]
+    modulus = 10 ** len(digits)
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    for combo in itertools.product(*options):
+        candidate = list(digits)
+        for i, d in zip(ambiguous, combo, strict=True):
+            candidate[i] = d
+        ahead = (int("".join(map(str, candidate))) - prior_steps) % modulus
+        if ahead > modulus // 2:  # below the prior (counters only move forward)
+            continue
+        deviations = sum(d != digits[i] for i, d in zip(ambiguous, combo, strict=True))
+        key = (ahead // 10, deviations, combo)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return None if best is None else best[2]
+
+
+def steps_to_wh(steps: int, decimals: int) -> int:
+    """Counter in steps of the last roller -> integer Wh (decimals=1: one step is 100 Wh)."""
+    return steps * 10 ** (3 - decimals)
+
+
+def wh_to_steps(counter_wh: int, decimals: int) -> int:
+    return counter_wh // 10 ** (3 - decimals)
+
+
+class MeterReader:
+    """Reads whole frames: alignment (optional), roller crops, digit model, composition."""
+
+    def __init__(
+        self,
+        geometry: MeterGeometry,
+        model: DigitReader | None = None,
+        reference: Reference | None = None,
+        carry: CarryMode = "geared",
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    ) -> None:
+        if not geometry.digit_boxes:
+            raise ValueError("the geometry has no digit boxes")
+        if model is None:
+            from stromzaehler.recognition.digits import DigitModel
+
+            model = DigitModel.load()
+        self.geometry = geometry
+        self.model = model
+        self.reference = reference
+        self.carry: CarryMode = carry
+        self.min_confidence = min_confidence
+
+    def read(self, frame_bgr: np.ndarray, previous_wh: int | None = None) -> FrameReading:
+        boxes = list(self.geometry.digit_boxes)
+        alignment = None
+        if self.reference is not None:
+            alignment = self.reference.register(frame_bgr)
+            if not alignment.ok:
+                return FrameReading(None, None, [], 0.0, "alignment", boxes, alignment)
+            boxes = [alignment.map_box(b) for b in boxes]
+        matrix = alignment.matrix if alignment is not None else None
+        crops = [crop_aligned(frame_bgr, box, matrix) for box in self.geometry.digit_boxes]
+        digits = self.model.read(crops)
+        return self.compose_digits(digits, previous_wh, boxes, alignment)
+
+    def compose_digits(
+        self,
+        digits: Sequence[DigitReading],
+        previous_wh: int | None = None,
+        boxes: Sequence[Box] = (),
+        alignment: Alignment | None = None,
+    ) -> FrameReading:
+        """Composition and confidence for digit readings that are already made."""
+        decimals = self.geometry.decimals
+        prior = wh_to_steps(previous_wh, decimals) if previous_wh is not None else None
+        composition = compose([d.value for d in digits], self.carry, prior)
+        counter_wh = steps_to_wh(int(composition.reading), decimals)
+        confidence = composition_confidence(digits, composition)
+        reason = None if confidence >= self.min_confidence else "low_confidence"
+        return FrameReading(
+            composition.reading,
+            counter_wh,
+            list(digits),
+            confidence,
+            reason,
+            list(boxes),
+            alignment,
+            composition,
+        )
+
+
+def composition_confidence(digits: Sequence[DigitReading], composition: Composition) -> float:
+    """The weakest roller decides: model confidence scaled down near a decision boundary."""
+    worst = 1.0
+    last = len(digits) - 1
+    for i, (reading, margin) in enumerate(zip(digits, composition.margins, strict=True)):
+        # Near an integer the last roller is uncertain by one step at most: no penalty.
+        boundary_factor = 1.0 if i == last else min(1.0, margin / AMBIGUOUS_MARGIN)
+        worst = min(worst, reading.confidence * boundary_factor)
+    return float(worst)

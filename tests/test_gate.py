@@ -1,0 +1,165 @@
+"""The gate: plausibility rules, confirmation after gaps, recovery from a bad anchor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from stromzaehler.gate import Gate, GateDecision
+
+T0 = 1_700_000_000
+MINUTE = 60
+
+
+@dataclass
+class Seen:
+    counter_wh: int | None
+    confidence: float = 0.95
+    reason: str | None = None
+
+
+@dataclass
+class Stored:
+    t_utc: int
+    counter_wh: int
+    confidence: float = 1.0
+    source: str = "test"
+
+
+def anchored_gate(counter_wh: int = 99_516_000, **kwargs: float) -> Gate:
+    gate = Gate(**kwargs)  # type: ignore[arg-type]
+    # Two hours at about 600 W: 100 Wh every 10 minutes.
+    gate.restore([Stored(T0 - 600 * i, counter_wh - 100 * i) for i in range(12, -1, -1)])
+    return gate
+
+
+def test_plausible_readings_are_accepted() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_000), T0 + MINUTE) == GateDecision(True, None, 99_516_000)
+    assert gate.check(Seen(99_516_100), T0 + 2 * MINUTE).accepted
+    assert gate.anchor == (T0 + 2 * MINUTE, 99_516_100)
+
+
+def test_reader_reasons_and_low_confidence_are_rejected() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(None, 0.0, "alignment"), T0 + MINUTE).reason == "alignment"
+    assert gate.check(Seen(99_516_000, 0.3), T0 + MINUTE).reason == "low_confidence"
+    assert gate.check(Seen(None), T0 + MINUTE).reason == "unreadable"
+    assert gate.anchor == (T0, 99_516_000)
+
+
+def test_decreasing_is_rejected() -> None:
+    gate = anchored_gate()
+    decision = gate.check(Seen(99_515_900), T0 + MINUTE)
+    assert (decision.accepted, decision.reason) == (False, "decreasing")
+
+
+def test_more_than_max_power_is_rejected() -> None:
+    gate = anchored_gate(max_power_w=20000)
+    # 20 kW for one minute is 333 Wh; +500 Wh is impossible.
+    decision = gate.check(Seen(99_516_500), T0 + MINUTE)
+    assert (decision.accepted, decision.reason) == (False, "too_fast")
+
+
+def test_jump_above_the_recent_rate_needs_confirmation() -> None:
+    gate = anchored_gate()
+    # +300 Wh in a minute (18 kW) is possible but far above the recent 600 W.
+    assert gate.check(Seen(99_516_300), T0 + MINUTE).reason == "unconfirmed"
+    # A misread that is not repeated never gets in; the true value goes on being accepted.
+    assert gate.check(Seen(99_516_000), T0 + 2 * MINUTE).accepted
+    assert gate.anchor == (T0 + 2 * MINUTE, 99_516_000)
+
+
+def test_a_real_jump_is_accepted_once_confirmed_with_backfill() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_300), T0 + MINUTE).reason == "unconfirmed"
+    assert gate.check(Seen(99_516_500), T0 + 2 * MINUTE).reason == "unconfirmed"
+    decision = gate.check(Seen(99_516_700), T0 + 3 * MINUTE)
+    assert decision.accepted
+    assert decision.backfill == (
+        (T0 + MINUTE, 99_516_300, 0.95),
+        (T0 + 2 * MINUTE, 99_516_500, 0.95),
+    )
+
+
+def test_fresh_gate_anchors_on_agreeing_frames() -> None:
+    gate = Gate()
+    assert gate.check(Seen(99_516_000), T0).reason == "unconfirmed"
+    assert gate.check(Seen(99_516_000), T0 + MINUTE).reason == "unconfirmed"
+    decision = gate.check(Seen(99_516_000), T0 + 2 * MINUTE)
+    assert decision.accepted
+    assert len(decision.backfill) == 2
+
+
+def test_fresh_gate_ignores_a_disagreeing_frame() -> None:
+    gate = Gate()
+    gate.check(Seen(99_516_000), T0)
+    gate.check(Seen(55_516_000), T0 + MINUTE)  # misread: does not agree with the others
+    gate.check(Seen(99_516_000), T0 + 2 * MINUTE)
+    decision = gate.check(Seen(99_516_100), T0 + 3 * MINUTE)
+    assert decision.accepted
+    assert [wh for _, wh, _ in decision.backfill] == [99_516_000, 99_516_000]
+
+
+def test_recovers_after_one_bad_accepted_value() -> None:
+    gate = anchored_gate()
+    # A wrong value got stored (9 instead of 5 in the hundreds roller) and is now the anchor.
+    gate.restore([Stored(T0, 99_916_000)])
+    t = T0
+    decisions = []
+    for i in range(12):
+        t += MINUTE
+        decisions.append(gate.check(Seen(99_516_000 + 100 * (i // 5)), t))
+    assert decisions[0].reason == "decreasing"
+    accepted = [d for d in decisions if d.accepted]
+    assert accepted, [d.reason for d in decisions]
+    first = accepted[0]
+    assert first.reanchored
+    assert gate.anchor is not None and gate.anchor[1] < 99_916_000
+    # Afterwards the gate works normally again.
+    assert gate.check(Seen(gate.anchor[1]), t + MINUTE).accepted
+
+
+def test_recovers_after_a_long_outage() -> None:
+    gate = anchored_gate()
+    t = T0 + 3 * 24 * 3600  # three days later, 40 kWh more
+    assert gate.check(Seen(99_556_000), t).reason == "unconfirmed"
+    assert gate.check(Seen(99_556_000), t + MINUTE).reason == "unconfirmed"
+    decision = gate.check(Seen(99_556_100), t + 2 * MINUTE)
+    assert decision.accepted
+    assert [wh for _, wh, _ in decision.backfill] == [99_556_000, 99_556_000]
+
+
+def test_a_single_misread_after_an_outage_is_not_accepted() -> None:
+    gate = anchored_gate()
+    t = T0 + 3 * 24 * 3600
+    assert not gate.check(Seen(99_956_000), t).accepted
+    assert not gate.check(Seen(99_556_000), t + MINUTE).accepted
+    assert not gate.check(Seen(99_556_000), t + 2 * MINUTE).accepted
+    decision = gate.check(Seen(99_556_000), t + 3 * MINUTE)
+    assert decision.accepted
+    assert all(wh == 99_556_000 for _, wh, _ in decision.backfill)
+
+
+def test_rollover_past_all_nines_is_accepted() -> None:
+    rollover_wh = 10**7 * 100
+    gate = Gate(rollover_wh=rollover_wh)
+    gate.restore([Stored(T0 - 600 * i, rollover_wh - 100 - 100 * i) for i in range(6, -1, -1)])
+    decision = gate.check(Seen(0), T0 + 10 * MINUTE)
+    assert decision.accepted
+    # Without a rollover value the same reading is a decrease.
+    plain = Gate()
+    plain.restore([Stored(T0, rollover_wh - 100)])
+    assert plain.check(Seen(0), T0 + 10 * MINUTE).reason == "decreasing"
+
+
+def test_time_going_backwards_is_rejected() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_000), T0 - MINUTE).reason == "clock"
+
+
+@pytest.mark.parametrize("bad", [{"max_power_w": 0}, {"confirm_frames": 9, "reanchor_frames": 3}])
+def test_bad_parameters_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        Gate(**bad)  # type: ignore[arg-type]

@@ -1,0 +1,157 @@
+"""Composition of roller positions into a reading: carries, half-turned rollers, the prior."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stromzaehler.config import Box, MeterGeometry
+from stromzaehler.recognition.reading import MeterReader, compose, steps_to_wh
+from stromzaehler.simulator.meter import roller_positions_array
+
+N = 7
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """Same fields as recognition.digits.DigitReading; composition needs nothing else."""
+
+    digit: str | None
+    value: float
+    confidence: float
+
+
+def positions(steps: float, carry: str = "geared") -> list[float]:
+    return [float(p) for p in roller_positions_array(np.array([steps]), N, carry)[0]]
+
+
+def expected(steps: float) -> str:
+    return str(int(np.floor(steps)) % 10**N).zfill(N)
+
+
+def _wrap(delta: float) -> float:
+    return (delta + 5.0) % 10.0 - 5.0
+
+
+def shifted_carry(steps: float, shift: float) -> list[float]:
+    """A geared counter whose rollers carry `shift` digits late (negative: early): a roller
+    turns while the roller below goes from 9 + shift to 10 + shift."""
+    lower = steps % 10.0
+    result = [lower]
+    for k in range(1, N):
+        whole = np.floor(steps / 10.0**k) % 10.0
+        lower_digit = np.floor(steps / 10.0 ** (k - 1)) % 10.0
+        lower_eff = lower_digit + _wrap(lower - lower_digit)
+        progress = 0.0
+        if lower_digit == 9:
+            progress = float(np.clip(lower_eff - 9.0 - shift, 0.0, 1.0))
+        elif lower_digit == 0 and shift > 0:
+            progress = float(np.clip(lower_eff + 1.0 - shift, 0.0, 1.0)) - 1.0
+        lower = (whole + progress) % 10.0
+        result.append(lower)
+    return [float(v) for v in reversed(result)]
+
+
+def test_1299_9_to_1300_0_reads_every_intermediate_position() -> None:
+    for steps in np.arange(12990.0, 13002.0, 0.05):
+        assert compose(positions(steps)).reading == expected(steps), steps
+
+
+def test_rollover_of_all_rollers_past_all_nines() -> None:
+    for steps in np.arange(9_999_990.0, 10_000_002.0, 0.05):
+        assert compose(positions(steps)).reading == expected(steps), steps
+
+
+def test_half_turned_higher_rollers_are_read_as_the_lower_digit() -> None:
+    # 0995169.5: the tens roller is half-way from 6 to 7, the hundreds from 1 to ... no: only
+    # rollers above a 9 turn, so 0995169.5 has the "6" half-way to 7.
+    values = positions(995169.5)
+    assert values[-2] == pytest.approx(6.5)
+    assert compose(values).reading == "0995169"
+
+
+@pytest.mark.parametrize("shift", [-0.35, -0.2, 0.2, 0.35])
+def test_early_and_late_carry(shift: float) -> None:
+    for steps in np.arange(12985.0, 13015.0, 0.05):
+        values = shifted_carry(steps, shift)
+        assert compose(values).reading == expected(steps), (steps, values)
+
+
+def test_abrupt_carry() -> None:
+    for steps in np.arange(12990.0, 13002.0, 0.05):
+        assert compose(positions(steps, "abrupt"), carry="abrupt").reading == expected(steps)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.floats(0, 10**N - 1, allow_nan=False),
+    noise=st.lists(st.floats(-0.1, 0.1), min_size=N, max_size=N),
+)
+def test_noisy_positions_still_compose_right(steps: float, noise: list[float]) -> None:
+    values = positions(steps)
+    # The last roller's digit is its floor: noise may only move it within its digit.
+    last_frac = values[-1] % 1.0
+    noise[-1] = float(np.clip(noise[-1], -last_frac + 1e-6, 1.0 - last_frac - 1e-6))
+    noisy = [(v + n) % 10.0 for v, n in zip(values, noise, strict=True)]
+    assert compose(noisy).reading == expected(steps)
+
+
+def test_prior_breaks_a_tie_at_the_last_roller_but_never_goes_backwards() -> None:
+    # The last roller really is at 6.0 but is seen at 5.97: floor would say 5, below the prior.
+    values = positions(995166.0)
+    values[-1] = 5.97
+    assert compose(values).reading == "0995165"
+    assert compose(values, prior_steps=995166).reading == "0995166"
+    # Seen at 6.03 with a prior of 5: the image's own decision (6) stays.
+    values[-1] = 6.03
+    assert compose(values, prior_steps=995165).reading == "0995166"
+
+
+def test_prior_is_not_copied_when_the_image_is_clear() -> None:
+    values = positions(995160.4)
+    composed = compose(values, prior_steps=995150)
+    assert composed.reading == "0995160"
+    assert not composed.used_prior
+
+
+def test_prior_resolves_an_ambiguous_upper_roller() -> None:
+    values = positions(995160.4)
+    values[-2] = 6.5  # tens roller half-way although the roller below is at 0.4
+    assert compose(values).margins[-2] < 0.1
+    composed = compose(values, prior_steps=995160)
+    assert composed.reading == "0995160"
+
+
+def _digits(values: list[float], confidence: float = 0.95) -> list[DigitReading]:
+    return [DigitReading(str(int(v) % 10), v, confidence) for v in values]
+
+
+def _reader(decimals: int = 1) -> MeterReader:
+    boxes = tuple(Box(10 + 50 * i, 10, 40, 80) for i in range(N))
+    return MeterReader(MeterGeometry(boxes, decimals=decimals), model=object())  # type: ignore[arg-type]
+
+
+def test_counter_wh_follows_decimals() -> None:
+    assert steps_to_wh(995160, 1) == 99_516_000
+    result = _reader(decimals=1).compose_digits(_digits(positions(995160.3)))
+    assert result.reading == "0995160"
+    assert result.counter_wh == 99_516_000
+    assert result.reason is None
+    result = _reader(decimals=0).compose_digits(_digits(positions(995160.3)))
+    assert result.counter_wh == 995_160_000
+
+
+def test_unconfident_digit_or_ambiguous_roller_gives_low_confidence() -> None:
+    digits = _digits(positions(995160.3))
+    digits[2] = DigitReading(None, 5.0, 0.2)
+    result = _reader().compose_digits(digits)
+    assert result.reason == "low_confidence"
+    values = positions(995160.4)
+    values[-2] = 6.5
+    assert _reader().compose_digits(_digits(values)).reason == "low_confidence"
+    # With the prior the tie is broken and the reading is confident again.
+    assert _reader().compose_digits(_digits(values), previous_wh=99_516_000).reason is None
