@@ -1,0 +1,130 @@
+"""Benchmark: consumption queries on a year of minute readings (525,600 rows).
+
+    .venv/bin/python benchmarks/consumption_bench.py [--data DIR] [--repeat N]
+
+Generates the year itself (seeded household-like load, counter in 100 Wh steps like a meter
+with one decimal), stores it with Store.add_readings_bulk, builds the quarter-hour
+pre-aggregate, then times, side by side:
+  pre-aggregate   analytics.aggregate.consumption (what the API uses)
+  naive readings  the same buckets computed from all readings of the range
+  naive GROUP BY  SQL max-min per local bucket (the common shortcut; also wrong at boundaries)
+and the peak RSS growth during the queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from stromzaehler.analytics.aggregate import consumption, refresh
+from stromzaehler.analytics.series import counter_modulus_wh
+from stromzaehler.store import Store
+from stromzaehler.store.counters import CounterStore
+
+ZONE = ZoneInfo("Europe/Berlin")
+YEAR_START_UTC = 1767222000  # 2026-01-01T00:00+01:00
+YEAR_END_UTC = 1798758000  # 2027-01-01T00:00+01:00
+MODULUS_WH = counter_modulus_wh(7, 1)
+GAP_LIMIT_S = 1800
+
+
+def simulated_year(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(t_utc, counter_wh) once a minute for 2026, about 3500 kWh."""
+    rng = np.random.default_rng(seed)
+    t_utc = np.arange(YEAR_START_UTC, YEAR_END_UTC, 60, dtype=np.int64)
+    hour = (t_utc // 3600 + 1) % 24
+    daily = 250 + 300 * np.exp(-((hour - 19) ** 2) / 6) + 150 * np.exp(-((hour - 7) ** 2) / 2)
+    seasonal = 1 + 0.25 * np.cos(2 * np.pi * (t_utc - YEAR_START_UTC) / (365 * 86400))
+    power_w = daily * seasonal * rng.gamma(2.0, 0.5, t_utc.size)
+    energy_wh = 99_516_000 + np.cumsum(power_w / 60)
+    counter_wh = (energy_wh // 100 * 100).astype(np.int64) % MODULUS_WH
+    return t_utc, counter_wh
+
+
+def _timed(function, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def naive_group_by(store: Store, from_utc: int, to_utc: int, bucket_s: int) -> list[tuple]:
+    # Fixed +1 h offset: the shortcut ignores DST; it is here only as a speed reference.
+    return store.connection.execute(
+        "SELECT (t_utc + 3600) / ? AS bucket, max(counter_wh) - min(counter_wh) FROM readings"
+        " WHERE t_utc >= ? AND t_utc < ? GROUP BY bucket",
+        (bucket_s, from_utc, to_utc),
+    ).fetchall()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--data", type=Path, help="directory for the database (default: temp)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    data_dir = args.data or Path(tempfile.mkdtemp(prefix="consumption-bench-"))
+    store = Store.open(data_dir)
+    counters = CounterStore(store)
+    if store.count_readings() == 0:
+        t_utc, counter_wh = simulated_year()
+        started = time.perf_counter()
+        pairs = zip(t_utc.tolist(), counter_wh.tolist(), strict=True)
+        store.add_readings_bulk((t, c, 1.0, "simulated") for t, c in pairs)
+        print(f"insert {t_utc.size} readings (with triggers): "
+              f"{time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    steps = refresh(counters, GAP_LIMIT_S, MODULUS_WH)
+    print(f"build quarter-hour pre-aggregate: {time.perf_counter() - started:.2f} s "
+          f"({steps} steps)")
+
+    day_from, day_to = YEAR_START_UTC + 180 * 86400, YEAR_START_UTC + 181 * 86400
+    cases = [
+        ("year @ day", "day", YEAR_START_UTC, YEAR_END_UTC, 86400),
+        ("year @ hour", "hour", YEAR_START_UTC, YEAR_END_UTC, 3600),
+        ("year @ 15min", "15min", YEAR_START_UTC, YEAR_END_UTC, 900),
+        ("year @ month", "month", YEAR_START_UTC, YEAR_END_UTC, None),
+        ("one day @ minute", "minute", day_from, day_to, 60),
+    ]
+    rss_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{'query':<18} {'pre-aggregate':>14} {'naive readings':>15} {'naive GROUP BY':>15}")
+    for label, resolution, from_utc, to_utc, bucket_s in cases:
+        fast_ms = _timed(
+            lambda r=resolution, a=from_utc, b=to_utc: consumption(
+                counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH
+            ),
+            args.repeat,
+        )
+        naive_ms = _timed(
+            lambda r=resolution, a=from_utc, b=to_utc: consumption(
+                counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH, use_quarters=False
+            ),
+            max(1, args.repeat // 2),
+        )
+        group_text = "-"
+        if bucket_s is not None:
+            group_ms = _timed(
+                lambda a=from_utc, b=to_utc, s=bucket_s: naive_group_by(store, a, b, s),
+                max(1, args.repeat // 2),
+            )
+            group_text = f"{group_ms:.1f} ms"
+        print(f"{label:<18} {fast_ms:>11.1f} ms {naive_ms:>12.1f} ms {group_text:>15}")
+    rss_after_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    year = consumption(counters, "day", YEAR_START_UTC, YEAR_END_UTC, ZONE, GAP_LIMIT_S,
+                       MODULUS_WH)
+    print(f"year total {year.total_wh / 1000:.1f} kWh in {len(year.energy_wh)} days; "
+          f"peak RSS grew by {(rss_after_kb - rss_before_kb) / 1024:.1f} MiB during the queries "
+          f"(includes the naive runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Consumption per period and load profile figures, computed from counter readings."""

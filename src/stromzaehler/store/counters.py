@@ -1,0 +1,177 @@
+"""SQL for consumption: effective readings, counter events and the quarter-hour pre-aggregate.
+
+Effective readings are the stored readings with corrections applied (a correction either
+replaces a reading's value or voids it). Every change to readings, corrections or replacements
+widens the dirty range (triggers of migration 3); analytics.aggregate recomputes the
+quarter-hour energies of that range and clears it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from .db import Store
+
+_EFFECTIVE = (
+    "SELECT r.t_utc, COALESCE(c.counter_wh, r.counter_wh) FROM readings r"
+    " LEFT JOIN reading_corrections c ON c.t_utc = r.t_utc"
+    " WHERE (c.t_utc IS NULL OR c.counter_wh IS NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    t_utc: int
+    old_end_wh: int
+    new_start_wh: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    t_utc: int
+    counter_wh: int | None  # None: the reading is void
+    note: str | None = None
+
+
+class CounterStore:
+    """Consumption's view of the store; takes the Store, keeps no state of its own."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self.store.connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.store.transaction() as connection:
+            yield connection
+
+    # effective readings
+
+    def readings_with_neighbours(
+        self, from_utc: int, to_utc: int, neighbours: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Effective readings with from_utc <= t <= to_utc plus `neighbours` on each side,
+        as (t_utc, counter_wh) int64 arrays in time order."""
+        before = self._db.execute(
+            f"{_EFFECTIVE} AND r.t_utc < ? ORDER BY r.t_utc DESC, r.id DESC LIMIT ?",
+            (from_utc, neighbours),
+        ).fetchall()
+        inside = self._db.execute(
+            f"{_EFFECTIVE} AND r.t_utc >= ? AND r.t_utc <= ? ORDER BY r.t_utc, r.id",
+            (from_utc, to_utc),
+        ).fetchall()
+        after = self._db.execute(
+            f"{_EFFECTIVE} AND r.t_utc > ? ORDER BY r.t_utc, r.id LIMIT ?",
+            (to_utc, neighbours),
+        ).fetchall()
+        rows = before[::-1] + inside + after
+        if not rows:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        array = np.array(rows, dtype=np.int64)
+        return array[:, 0].copy(), array[:, 1].copy()
+
+    def reading_at(self, t_utc: int) -> tuple[int, str] | None:
+        """(stored counter_wh, source) of a reading at exactly t_utc, without corrections."""
+        row = self._db.execute(
+            "SELECT counter_wh, source FROM readings WHERE t_utc = ? ORDER BY id DESC LIMIT 1",
+            (t_utc,),
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def time_range(self) -> tuple[int, int] | None:
+        row = self._db.execute("SELECT min(t_utc), max(t_utc) FROM readings").fetchone()
+        return None if row[0] is None else (int(row[0]), int(row[1]))
+
+    # counter events
+
+    def replacements(self, from_utc: int | None = None, to_utc: int | None = None) -> list[
+        Replacement
+    ]:
+        rows = self._db.execute(
+            "SELECT t_utc, old_end_wh, new_start_wh, note FROM meter_replacements"
+            " WHERE (?1 IS NULL OR t_utc >= ?1) AND (?2 IS NULL OR t_utc <= ?2) ORDER BY t_utc",
+            (from_utc, to_utc),
+        )
+        return [Replacement(*row) for row in rows]
+
+    def add_replacement(
+        self, t_utc: int, old_end_wh: int, new_start_wh: int, created_utc: int, note: str | None
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meter_replacements (t_utc, old_end_wh, new_start_wh, created_utc,"
+                " note) VALUES (?, ?, ?, ?, ?)",
+                (t_utc, old_end_wh, new_start_wh, created_utc, note),
+            )
+
+    def corrections(self) -> list[Correction]:
+        rows = self._db.execute(
+            "SELECT t_utc, counter_wh, note FROM reading_corrections ORDER BY t_utc"
+        )
+        return [Correction(*row) for row in rows]
+
+    def set_correction(
+        self, t_utc: int, counter_wh: int | None, created_utc: int, note: str | None
+    ) -> None:
+        """Replace (or with None: void) the reading at t_utc; a later correction wins."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reading_corrections (t_utc, counter_wh, created_utc, note)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (t_utc) DO UPDATE SET"
+                " counter_wh = excluded.counter_wh, created_utc = excluded.created_utc,"
+                " note = excluded.note",
+                (t_utc, counter_wh, created_utc, note),
+            )
+
+    # quarter-hour pre-aggregate
+
+    def dirty_range(self) -> tuple[int, int] | None:
+        row = self._db.execute("SELECT lo_utc, hi_utc FROM consumption_dirty").fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_dirty_range(self, span: tuple[int, int] | None) -> None:
+        """Inside a transaction: what remains to be recomputed (None: nothing)."""
+        self._db.execute("DELETE FROM consumption_dirty")
+        if span is not None:
+            self._db.execute(
+                "INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, ?, ?)", span
+            )
+
+    def replace_quarters(
+        self,
+        lo_utc: int,
+        hi_utc: int,
+        quarter_utc: Sequence[int],
+        energy_wh: Sequence[int],
+        estimated: Sequence[int],
+    ) -> None:
+        """Inside a transaction: quarters with lo_utc <= q < hi_utc become exactly these."""
+        self._db.execute(
+            "DELETE FROM consumption_quarters WHERE q_utc >= ? AND q_utc < ?", (lo_utc, hi_utc)
+        )
+        self._db.executemany(
+            "INSERT INTO consumption_quarters (q_utc, energy_wh, estimated) VALUES (?, ?, ?)",
+            zip(quarter_utc, energy_wh, estimated, strict=True),
+        )
+
+    def quarters(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stored quarters with from_utc <= q < to_utc: (q_utc, energy_wh, estimated)."""
+        rows = self._db.execute(
+            "SELECT q_utc, energy_wh, estimated FROM consumption_quarters"
+            " WHERE q_utc >= ? AND q_utc < ? ORDER BY q_utc",
+            (from_utc, to_utc),
+        ).fetchall()
+        if not rows:
+            empty = np.empty(0, np.int64)
+            return empty, empty.copy(), empty.copy()
+        array = np.array(rows, dtype=np.int64)
+        return array[:, 0].copy(), array[:, 1].copy(), array[:, 2].copy()

@@ -1,0 +1,147 @@
+"""Consumption over the SQLite store: pre-aggregate equals the direct computation, and stays
+right after corrections, manual readings, meter replacements and new readings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from stromzaehler.analytics import aggregate
+from stromzaehler.analytics.consumption import ESTIMATED, MEASURED, MISSING
+from stromzaehler.analytics.series import counter_modulus_wh
+from stromzaehler.store import Store
+from stromzaehler.store.counters import CounterStore
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MODULUS = counter_modulus_wh(7, 1)
+DAY0 = int(datetime.fromisoformat("2026-10-24T00:00+02:00").timestamp())
+
+
+def query(counters, resolution, start, end, use_quarters=True):
+    return aggregate.consumption(counters, resolution, start, end, BERLIN, 1800, MODULUS,
+                                 use_quarters=use_quarters)
+
+
+def both_ways(counters, resolution, start, end):
+    fast = query(counters, resolution, start, end)
+    direct = query(counters, resolution, start, end, use_quarters=False)
+    assert fast.bounds_utc.tolist() == direct.bounds_utc.tolist()
+    assert fast.energy_wh.tolist() == direct.energy_wh.tolist()
+    assert fast.quality.tolist() == direct.quality.tolist()
+    return fast
+
+
+@pytest.fixture
+def counters(tmp_path):
+    store = Store.open(tmp_path)
+    rng = np.random.default_rng(3)
+    t = np.arange(DAY0, DAY0 + 3 * 86400, 60, dtype=np.int64)
+    energy = 999_990_000 + np.cumsum(rng.integers(0, 30, t.size))  # rolls over on day 1
+    keep = ~((t >= DAY0 + 30 * 3600) & (t < DAY0 + 33 * 3600))  # a 3-hour gap
+    rows = [(int(a), int(b) % MODULUS, 1.0, "simulated") for a, b in zip(t[keep], energy[keep],
+                                                                         strict=True)]
+    store.add_readings_bulk(rows)
+    yield CounterStore(store)
+    store.close()
+
+
+def test_pre_aggregate_matches_direct_computation_at_every_resolution(counters):
+    for resolution in ("15min", "hour", "day", "month", "year"):
+        both_ways(counters, resolution, DAY0, DAY0 + 3 * 86400)
+
+
+def test_year_total_is_the_counter_difference_across_rollover_and_dst(counters):
+    days = both_ways(counters, "day", DAY0, DAY0 + 3 * 86400 - 3600)
+    assert days.quality.tolist() == [MEASURED, ESTIMATED, MISSING]
+    hours = both_ways(counters, "hour", DAY0 + 86400, DAY0 + 2 * 86400 + 3600)
+    assert len(hours.energy_wh) == 25
+    first = counters.readings_with_neighbours(DAY0, DAY0, 0)[1][0]
+    _, c = counters.readings_with_neighbours(DAY0 + 49 * 3600, DAY0 + 49 * 3600, 0)
+    assert c[0] < first  # the counter rolled over once
+    last = int(c[0]) + MODULUS
+    assert days.energy_wh[:2].sum() == last - int(first)
+    # the gap (30 h - 1 min, 33 h) after DAY0 is 04:59..08:00+01:00 on the 25-hour day
+    assert np.flatnonzero(hours.quality == ESTIMATED).tolist() == [5, 6, 7, 8]
+
+
+def test_minute_buckets_sum_to_the_hour(counters):
+    start = DAY0 + 86400 + 5 * 3600
+    minutes = query(counters, "minute", start, start + 3600)
+    hour = query(counters, "hour", start, start + 3600)
+    assert len(minutes.energy_wh) == 60
+    assert minutes.energy_wh.sum() == hour.energy_wh[0]
+
+
+def test_a_correction_recomputes_the_stored_quarters(counters):
+    hour_start = DAY0 + 10 * 3600
+    before = both_ways(counters, "15min", DAY0, DAY0 + 86400)
+    target = hour_start + 15 * 60  # a reading on a quarter-hour boundary
+    stored, _ = counters.reading_at(target)
+    counters.set_correction(target, stored + 5_000, created_utc=0, note="test")
+    after = both_ways(counters, "15min", DAY0, DAY0 + 86400)
+    changed = np.flatnonzero(after.energy_wh != before.energy_wh)
+    assert changed.tolist() == [40, 41]
+    assert (after.energy_wh - before.energy_wh)[[40, 41]].tolist() == [5_000, -5_000]
+    counters.set_correction(target, None, created_utc=0, note="void")
+    voided = both_ways(counters, "15min", DAY0, DAY0 + 86400)
+    assert voided.energy_wh[40:42].sum() == before.energy_wh[40:42].sum()
+    assert abs(voided.energy_wh[40] - before.energy_wh[40]) < 30  # interpolated instead
+
+
+def test_a_manual_reading_in_a_gap_turns_estimated_into_measured_parts(counters):
+    gap_mid = DAY0 + 31 * 3600 + 1800
+    before = both_ways(counters, "hour", DAY0 + 30 * 3600, DAY0 + 33 * 3600)
+    assert set(before.quality.tolist()) == {ESTIMATED}
+    _, c = counters.readings_with_neighbours(gap_mid, gap_mid, 1)
+    middle = int(c[0] + (c[1] - c[0]) // 2)
+    counters.store.add_reading(gap_mid, middle, 1.0, "manual")
+    after = both_ways(counters, "hour", DAY0 + 30 * 3600, DAY0 + 33 * 3600)
+    assert after.energy_wh.sum() == before.energy_wh.sum()
+    assert set(after.quality.tolist()) == {ESTIMATED}  # still 90-minute gaps either side
+
+
+def test_meter_replacement_keeps_consumption_continuous(tmp_path):
+    store = Store.open(tmp_path)
+    t = np.arange(DAY0, DAY0 + 86400, 60, dtype=np.int64)
+    counter = 5_000_000 + (t - DAY0) // 6  # 600 W
+    swap_t = DAY0 + 12 * 3600 + 30
+    old = t < swap_t
+    counter[~old] = counter[~old] - counter[~old][0] + 100  # new meter starts near 0
+    store.add_readings_bulk([(int(a), int(b), 1.0, "x") for a, b in zip(t, counter, strict=True)])
+    counters = CounterStore(store)
+    broken = query(counters, "hour", DAY0, DAY0 + 86400)
+    assert broken.energy_wh.min() < 0  # without the event the swap looks like a huge drop
+    old_end = 5_000_000 + (swap_t - DAY0) // 6
+    counters.add_replacement(swap_t, old_end, 100 - 5, created_utc=0, note=None)
+    fixed = both_ways(counters, "hour", DAY0, DAY0 + 86400)
+    assert fixed.quality[:-1].tolist() == [MEASURED] * 23
+    assert set(fixed.energy_wh[:-1].tolist()) == {600}
+
+
+def test_new_readings_extend_the_pre_aggregate(tmp_path):
+    store = Store.open(tmp_path)
+    counters = CounterStore(store)
+    for minute in range(30):
+        store.add_reading(DAY0 + 60 * minute, 1000 + 10 * minute, 1.0, "x")
+    first = query(counters, "15min", DAY0, DAY0 + 3600)
+    assert first.quality.tolist() == [MEASURED, MISSING, MISSING, MISSING]
+    for minute in range(30, 61):
+        store.add_reading(DAY0 + 60 * minute, 1000 + 10 * minute, 1.0, "x")
+    second = both_ways(counters, "15min", DAY0, DAY0 + 3600)
+    assert second.quality.tolist() == [MEASURED] * 4
+    assert second.energy_wh.tolist() == [150] * 4
+    assert counters.dirty_range() is None
+
+
+def test_refresh_works_in_steps_without_losing_anything(tmp_path, monkeypatch):
+    monkeypatch.setattr(aggregate, "REFRESH_CHUNK_S", 3600)
+    store = Store.open(tmp_path)
+    t = np.arange(DAY0, DAY0 + 86400 + 1, 60, dtype=np.int64)
+    store.add_readings_bulk([(int(a), int(a - DAY0) // 6, 1.0, "x") for a in t])
+    counters = CounterStore(store)
+    assert aggregate.refresh(counters, 1800, MODULUS) >= 24
+    day = both_ways(counters, "15min", DAY0, DAY0 + 86400)
+    assert set(day.energy_wh.tolist()) == {150}
