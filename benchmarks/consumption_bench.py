@@ -8,16 +8,16 @@ pre-aggregate, then times, side by side:
   pre-aggregate   analytics.aggregate.consumption (what the API uses)
   naive readings  the same buckets computed from all readings of the range
   naive GROUP BY  SQL max-min per local bucket (the common shortcut; also wrong at boundaries)
-and the peak RSS growth during the queries.
+and the peak memory allocated during one query (tracemalloc).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,13 +48,18 @@ def simulated_year(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return t_utc, counter_wh
 
 
-def _timed(function, repeat: int) -> float:
+def _timed(function, repeat: int) -> tuple[float, float]:
+    """(best wall time in ms, peak traced allocation in MiB of one extra run)."""
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
         function()
         best = min(best, time.perf_counter() - started)
-    return best * 1000
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return best * 1000, peak / 2**20
 
 
 def naive_group_by(store: Store, from_utc: int, to_utc: int, bucket_s: int) -> list[tuple]:
@@ -64,6 +69,10 @@ def naive_group_by(store: Store, from_utc: int, to_utc: int, bucket_s: int) -> l
         " WHERE t_utc >= ? AND t_utc < ? GROUP BY bucket",
         (bucket_s, from_utc, to_utc),
     ).fetchall()
+
+
+def _cell(measured: tuple[float, float]) -> str:
+    return f"{measured[0]:.1f} ms {measured[1]:.1f} MiB"
 
 
 def main() -> int:
@@ -94,16 +103,15 @@ def main() -> int:
         ("year @ month", "month", YEAR_START_UTC, YEAR_END_UTC, None),
         ("one day @ minute", "minute", day_from, day_to, 60),
     ]
-    rss_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{'query':<18} {'pre-aggregate':>14} {'naive readings':>15} {'naive GROUP BY':>15}")
+    print(f"{'query':<18} {'pre-aggregate':>22} {'naive readings':>22} {'naive GROUP BY':>22}")
     for label, resolution, from_utc, to_utc, bucket_s in cases:
-        fast_ms = _timed(
+        fast = _timed(
             lambda r=resolution, a=from_utc, b=to_utc: consumption(
                 counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH
             ),
             args.repeat,
         )
-        naive_ms = _timed(
+        naive = _timed(
             lambda r=resolution, a=from_utc, b=to_utc: consumption(
                 counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH, use_quarters=False
             ),
@@ -111,18 +119,16 @@ def main() -> int:
         )
         group_text = "-"
         if bucket_s is not None:
-            group_ms = _timed(
+            group = _timed(
                 lambda a=from_utc, b=to_utc, s=bucket_s: naive_group_by(store, a, b, s),
                 max(1, args.repeat // 2),
             )
-            group_text = f"{group_ms:.1f} ms"
-        print(f"{label:<18} {fast_ms:>11.1f} ms {naive_ms:>12.1f} ms {group_text:>15}")
-    rss_after_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            group_text = _cell(group)
+        print(f"{label:<18} {_cell(fast):>22} {_cell(naive):>22} {group_text:>22}")
     year = consumption(counters, "day", YEAR_START_UTC, YEAR_END_UTC, ZONE, GAP_LIMIT_S,
                        MODULUS_WH)
-    print(f"year total {year.total_wh / 1000:.1f} kWh in {len(year.energy_wh)} days; "
-          f"peak RSS grew by {(rss_after_kb - rss_before_kb) / 1024:.1f} MiB during the queries "
-          f"(includes the naive runs)")
+    print(f"year total {year.total_wh / 1000:.1f} kWh in {len(year.energy_wh)} days "
+          "(cells: best time, peak traced memory)")
     return 0
 
 

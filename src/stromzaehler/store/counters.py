@@ -17,6 +17,10 @@ import numpy as np
 
 from .db import Store
 
+DAY_S = 86400
+QUARTER_S = 900
+QUARTERS_PER_DAY = DAY_S // QUARTER_S
+
 _EFFECTIVE = (
     "SELECT r.t_utc, COALESCE(c.counter_wh, r.counter_wh) FROM readings r"
     " LEFT JOIN reading_corrections c ON c.t_utc = r.t_utc"
@@ -132,7 +136,7 @@ class CounterStore:
                 (t_utc, counter_wh, created_utc, note),
             )
 
-    # quarter-hour pre-aggregate
+    # quarter-hour pre-aggregate: one row per UTC day, 96 quarters packed little-endian
 
     def dirty_range(self) -> tuple[int, int] | None:
         row = self._db.execute("SELECT lo_utc, hi_utc FROM consumption_dirty").fetchone()
@@ -154,24 +158,58 @@ class CounterStore:
         energy_wh: Sequence[int],
         estimated: Sequence[int],
     ) -> None:
-        """Inside a transaction: quarters with lo_utc <= q < hi_utc become exactly these."""
-        self._db.execute(
-            "DELETE FROM consumption_quarters WHERE q_utc >= ? AND q_utc < ?", (lo_utc, hi_utc)
-        )
-        self._db.executemany(
-            "INSERT INTO consumption_quarters (q_utc, energy_wh, estimated) VALUES (?, ?, ?)",
-            zip(quarter_utc, energy_wh, estimated, strict=True),
-        )
+        """Inside a transaction: quarters with lo_utc <= q < hi_utc become exactly these
+        (quarters not given are missing)."""
+        new_q = np.asarray(quarter_utc, dtype=np.int64)
+        new_wh = np.asarray(energy_wh, dtype=np.int64)
+        new_quality = np.asarray(estimated, dtype=np.int8)
+        stored = self._db.execute(
+            "SELECT day_utc, energy_wh, quality FROM consumption_days"
+            " WHERE day_utc > ? AND day_utc < ?",
+            (lo_utc - DAY_S, hi_utc),
+        ).fetchall()
+        days: dict[int, tuple[np.ndarray, np.ndarray]] = {
+            int(day): (
+                np.frombuffer(wh, dtype="<i4").astype(np.int64),
+                np.frombuffer(quality, dtype=np.int8).copy(),
+            )
+            for day, wh, quality in stored
+        }
+        for day in np.unique(new_q // DAY_S * DAY_S).tolist():
+            days.setdefault(
+                day, (np.zeros(QUARTERS_PER_DAY, np.int64), np.full(QUARTERS_PER_DAY, 2, np.int8))
+            )
+        for day, (wh, quality) in days.items():
+            slots = day + QUARTER_S * np.arange(QUARTERS_PER_DAY)
+            cleared = (slots >= lo_utc) & (slots < hi_utc)
+            wh[cleared] = 0
+            quality[cleared] = 2
+            mine = (new_q >= day) & (new_q < day + DAY_S)
+            index = (new_q[mine] - day) // QUARTER_S
+            wh[index] = new_wh[mine]
+            quality[index] = new_quality[mine]
+            if (quality == 2).all():
+                self._db.execute("DELETE FROM consumption_days WHERE day_utc = ?", (day,))
+            else:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO consumption_days (day_utc, energy_wh, quality)"
+                    " VALUES (?, ?, ?)",
+                    (day, wh.astype("<i4").tobytes(), quality.tobytes()),
+                )
 
     def quarters(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Stored quarters with from_utc <= q < to_utc: (q_utc, energy_wh, estimated)."""
+        """Stored quarters with from_utc <= q < to_utc: (q_utc, energy_wh, estimated 0/1)."""
         rows = self._db.execute(
-            "SELECT q_utc, energy_wh, estimated FROM consumption_quarters"
-            " WHERE q_utc >= ? AND q_utc < ? ORDER BY q_utc",
-            (from_utc, to_utc),
+            "SELECT day_utc, energy_wh, quality FROM consumption_days"
+            " WHERE day_utc > ? AND day_utc < ? ORDER BY day_utc",
+            (from_utc - DAY_S, to_utc),
         ).fetchall()
         if not rows:
             empty = np.empty(0, np.int64)
             return empty, empty.copy(), empty.copy()
-        array = np.array(rows, dtype=np.int64)
-        return array[:, 0].copy(), array[:, 1].copy(), array[:, 2].copy()
+        day = np.array([row[0] for row in rows], dtype=np.int64)
+        q_utc = (day[:, None] + QUARTER_S * np.arange(QUARTERS_PER_DAY)).ravel()
+        wh = np.frombuffer(b"".join(row[1] for row in rows), dtype="<i4").astype(np.int64)
+        quality = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.int8)
+        keep = (quality != 2) & (q_utc >= from_utc) & (q_utc < to_utc)
+        return q_utc[keep], wh[keep], quality[keep].astype(np.int64)
