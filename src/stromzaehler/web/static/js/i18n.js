@@ -1,0 +1,167 @@
+// Texts in German and English, the chosen language, and number/date formatting in its locale.
+
+const TEXTS = {
+  en: {
+    "app.title": "Electricity meter",
+    "nav.live": "Live", "nav.dashboard": "Consumption", "nav.setup": "Set-up",
+    "nav.review": "Review", "nav.settings": "Settings",
+    "lang.switch": "Deutsch",
+    "auth.login": "Log in", "auth.logout": "Log out", "auth.password": "Password",
+    "auth.loggedIn": "logged in", "auth.required": "Log in to make changes.",
+    "auth.noPassword": "No password is set yet: run `stromzaehler passwd` on the device.",
+    "common.save": "Save", "common.cancel": "Cancel", "common.saved": "Saved.",
+    "common.loading": "Loading…", "common.error": "Error: {message}", "common.none": "—",
+    "live.lastReading": "Last reading", "live.at": "at {time}", "live.status": "Newest frame",
+    "live.noReading": "no reading yet", "live.light": "Light (LED)", "live.capture": "Capture now",
+    "live.captureRequested": "Capture requested.", "live.health": "Health",
+    "live.healthLine": "{status} · source {source} · frames ok {ok}, failed {failed}",
+    "live.lastError": "last error: {error}", "live.reason": "reason: {reason}",
+    "live.streamAlt": "live camera image of the meter",
+    "status.accepted": "accepted", "status.rejected": "rejected", "status.unread": "not read",
+    "status.failed": "failed", "status.ok": "ok", "status.degraded": "degraded",
+    "status.starting": "starting", "status.stopped": "stopped",
+    "dash.year": "Year", "dash.month": "Month", "dash.day": "Day", "dash.hour": "Hour",
+    "dash.prev": "Previous", "dash.next": "Next", "dash.date": "Date",
+    "dash.res.hour": "hours", "dash.res.15min": "15 min", "dash.res.minute": "minutes",
+    "dash.total": "Total", "dash.previous": "Previous period", "dash.change": "Change",
+    "dash.quality.measured": "measured",
+    "dash.quality.estimated": "estimated: a gap in the readings, spread evenly over it",
+    "dash.quality.missing": "missing: no readings for this period",
+    "dash.qualityNote": "{estimated} estimated, {missing} missing",
+    "dash.drill": "Click a bar to see it in detail.",
+    "dash.effective": "Effective resolution about {minutes} min (one reading every {minutes} min): finer bars are interpolated.",
+    "dash.profileTitle": "Load profile of {year}", "dash.heatmap": "Consumption by day and hour (kWh)",
+    "dash.dayProfile": "Mean day profile (W)", "dash.baseLoad": "Base load", "dash.peak": "Peak",
+    "dash.meanPower": "Mean power", "dash.projected": "Projected per year",
+    "dash.weekday": "weekdays", "dash.weekend": "weekends", "dash.all": "all days",
+    "dash.noProfile": "The load profile is not available: {message}",
+    "dash.noData": "No data for this period.",
+    "setup.intro": "Drag the boxes onto the rollers (corner handle: size). Arrow keys move the selected box.",
+    "setup.boxes": "Digit boxes", "setup.add": "Add box", "setup.remove": "Remove box",
+    "setup.equidistant": "Lock equidistant", "setup.decimals": "Decimals",
+    "setup.disc": "Disc window", "setup.revolutions": "Revolutions per kWh",
+    "setup.propose": "Automatic boxes", "setup.testRead": "Test read", "setup.reload": "Reset",
+    "setup.testResult": "Reader gets {reading} ({kwh} kWh), confidence {confidence}",
+    "setup.testUnread": "Not readable: {reason}", "setup.newFrame": "New frame",
+    "review.intro": "Frames the reader or the plausibility check rejected. Type the right reading or mark the frame unreadable.",
+    "review.none": "No rejected frames.", "review.reason": "Reason",
+    "review.read": "Read as", "review.correct": "Correct reading",
+    "review.correctHint": "roller digits (e.g. 0995160) or kWh (99516,0)",
+    "review.store": "Store correction", "review.unreadable": "Unreadable",
+    "review.export": "Export labelled crops (zip)", "review.more": "Older frames",
+    "review.corrected": "Corrected to {kwh} kWh.", "review.markedUnreadable": "Marked unreadable.",
+    "settings.interval": "Interval between readings (s)", "settings.light": "Switch the LED on while capturing",
+    "settings.timezone": "Time zone", "settings.maxPower": "Maximum plausible power (W)",
+    "settings.kept": "Images of rejected frames kept", "settings.openRead": "Pages and data readable without login on the LAN",
+    "settings.password": "Change password", "settings.oldPassword": "Old password",
+    "settings.newPassword": "New password", "settings.passwordChanged": "Password changed; log in again.",
+    "settings.language": "Language", "settings.account": "Login",
+  },
+  de: {
+    "app.title": "Stromzähler",
+    "nav.live": "Live", "nav.dashboard": "Verbrauch", "nav.setup": "Einrichtung",
+    "nav.review": "Prüfen", "nav.settings": "Einstellungen",
+    "lang.switch": "English",
+    "auth.login": "Anmelden", "auth.logout": "Abmelden", "auth.password": "Passwort",
+    "auth.loggedIn": "angemeldet", "auth.required": "Für Änderungen bitte anmelden.",
+    "auth.noPassword": "Noch kein Passwort gesetzt: `stromzaehler passwd` auf dem Gerät ausführen.",
+    "common.save": "Speichern", "common.cancel": "Abbrechen", "common.saved": "Gespeichert.",
+    "common.loading": "Lädt …", "common.error": "Fehler: {message}", "common.none": "—",
+    "live.lastReading": "Letzter Zählerstand", "live.at": "um {time}", "live.status": "Neuestes Bild",
+    "live.noReading": "noch kein Zählerstand", "live.light": "Licht (LED)", "live.capture": "Jetzt aufnehmen",
+    "live.captureRequested": "Aufnahme angefordert.", "live.health": "Zustand",
+    "live.healthLine": "{status} · Quelle {source} · Bilder ok {ok}, fehlgeschlagen {failed}",
+    "live.lastError": "letzter Fehler: {error}", "live.reason": "Grund: {reason}",
+    "live.streamAlt": "Live-Kamerabild des Zählers",
+    "status.accepted": "übernommen", "status.rejected": "verworfen", "status.unread": "nicht gelesen",
+    "status.failed": "fehlgeschlagen", "status.ok": "ok", "status.degraded": "gestört",
+    "status.starting": "startet", "status.stopped": "angehalten",
+    "dash.year": "Jahr", "dash.month": "Monat", "dash.day": "Tag", "dash.hour": "Stunde",
+    "dash.prev": "Zurück", "dash.next": "Weiter", "dash.date": "Datum",
+    "dash.res.hour": "Stunden", "dash.res.15min": "15 Min.", "dash.res.minute": "Minuten",
+    "dash.total": "Summe", "dash.previous": "Vorperiode", "dash.change": "Änderung",
+    "dash.quality.measured": "gemessen",
+    "dash.quality.estimated": "geschätzt: Lücke in den Zählerständen, gleichmäßig verteilt",
+    "dash.quality.missing": "fehlt: keine Zählerstände für diesen Zeitraum",
+    "dash.qualityNote": "{estimated} geschätzt, {missing} fehlend",
+    "dash.drill": "Balken anklicken für Details.",
+    "dash.effective": "Tatsächliche Auflösung etwa {minutes} Min. (ein Zählerstand alle {minutes} Min.): feinere Balken sind interpoliert.",
+    "dash.profileTitle": "Lastprofil {year}", "dash.heatmap": "Verbrauch nach Tag und Stunde (kWh)",
+    "dash.dayProfile": "Mittleres Tagesprofil (W)", "dash.baseLoad": "Grundlast", "dash.peak": "Spitze",
+    "dash.meanPower": "Mittlere Leistung", "dash.projected": "Hochgerechnet aufs Jahr",
+    "dash.weekday": "Werktage", "dash.weekend": "Wochenende", "dash.all": "alle Tage",
+    "dash.noProfile": "Das Lastprofil ist nicht verfügbar: {message}",
+    "dash.noData": "Keine Daten für diesen Zeitraum.",
+    "setup.intro": "Kästen auf die Zählerrollen ziehen (Eckgriff: Größe). Pfeiltasten verschieben den gewählten Kasten.",
+    "setup.boxes": "Ziffernkästen", "setup.add": "Kasten hinzufügen", "setup.remove": "Kasten entfernen",
+    "setup.equidistant": "Gleiche Abstände", "setup.decimals": "Nachkommastellen",
+    "setup.disc": "Scheibenfenster", "setup.revolutions": "Umdrehungen pro kWh",
+    "setup.propose": "Automatisch finden", "setup.testRead": "Probelesen", "setup.reload": "Zurücksetzen",
+    "setup.testResult": "Gelesen: {reading} ({kwh} kWh), Sicherheit {confidence}",
+    "setup.testUnread": "Nicht lesbar: {reason}", "setup.newFrame": "Neues Bild",
+    "review.intro": "Bilder, die die Erkennung oder die Plausibilitätsprüfung verworfen hat. Richtigen Stand eintippen oder als unlesbar markieren.",
+    "review.none": "Keine verworfenen Bilder.", "review.reason": "Grund",
+    "review.read": "Gelesen als", "review.correct": "Richtiger Zählerstand",
+    "review.correctHint": "Rollenziffern (z. B. 0995160) oder kWh (99516,0)",
+    "review.store": "Korrektur speichern", "review.unreadable": "Unlesbar",
+    "review.export": "Beschriftete Ziffern exportieren (zip)", "review.more": "Ältere Bilder",
+    "review.corrected": "Korrigiert auf {kwh} kWh.", "review.markedUnreadable": "Als unlesbar markiert.",
+    "settings.interval": "Abstand der Ablesungen (s)", "settings.light": "LED bei der Aufnahme einschalten",
+    "settings.timezone": "Zeitzone", "settings.maxPower": "Höchste plausible Leistung (W)",
+    "settings.kept": "Aufbewahrte Bilder verworfener Aufnahmen", "settings.openRead": "Seiten und Daten im LAN ohne Anmeldung lesbar",
+    "settings.password": "Passwort ändern", "settings.oldPassword": "Altes Passwort",
+    "settings.newPassword": "Neues Passwort", "settings.passwordChanged": "Passwort geändert; bitte neu anmelden.",
+    "settings.language": "Sprache", "settings.account": "Anmeldung",
+  },
+};
+
+const STORAGE_KEY = "stromzaehler.lang";
+
+function browserLanguage() {
+  const languages = navigator.languages?.length ? navigator.languages : [navigator.language || "en"];
+  const first = languages.map((l) => l.slice(0, 2).toLowerCase()).find((l) => l in TEXTS);
+  return first || "en";
+}
+
+export let lang = (() => {
+  const stored = localStorage.getItem(STORAGE_KEY);
+  return stored in TEXTS ? stored : browserLanguage();
+})();
+
+export function setLanguage(next) {
+  lang = next in TEXTS ? next : "en";
+  localStorage.setItem(STORAGE_KEY, lang);
+  document.documentElement.lang = lang;
+}
+
+export function t(key, params = {}) {
+  const text = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+export function locale() {
+  return lang === "de" ? "de-DE" : "en-GB";
+}
+
+export function formatNumber(value, digits = 1) {
+  if (value === null || value === undefined || Number.isNaN(value)) return t("common.none");
+  return new Intl.NumberFormat(locale(), {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  }).format(value);
+}
+
+export function formatKwh(value, digits = 1) {
+  return `${formatNumber(value, digits)} kWh`;
+}
+
+export function formatPercent(fraction, digits = 0) {
+  return new Intl.NumberFormat(locale(), {
+    style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits,
+    signDisplay: "exceptZero",
+  }).format(fraction);
+}
+
+export function formatDateTime(iso, timeZone, options = { dateStyle: "medium", timeStyle: "short" }) {
+  if (!iso) return t("common.none");
+  return new Intl.DateTimeFormat(locale(), { ...options, timeZone }).format(new Date(iso));
+}

@@ -1,0 +1,85 @@
+// Settings: interval, light, time zone, maximum power, kept frame images, open reading;
+// password change; login and logout; language.
+
+import { get, logout, onSessionChange, post, put, session } from "../api.js";
+import { field, h } from "../dom.js";
+import { lang, t } from "../i18n.js";
+
+export async function mount(root, { showError, toast, requireLogin }) {
+  const [settings, zones] = await Promise.all([get("/api/settings"), get("/api/settings/timezones")]);
+  const inputs = {
+    interval: h("input", { type: "number", name: "interval_s", min: 1, max: 3600, step: 1, value: settings.capture.interval_s }),
+    light: h("input", { type: "checkbox", name: "light_enabled", checked: settings.light.enabled }),
+    timezone: h("input", { type: "text", name: "timezone", list: "zones", value: settings.analytics.timezone, autocomplete: "off" }),
+    maxPower: h("input", { type: "number", name: "max_power_w", min: 1, max: 200000, step: 100, value: settings.gate.max_power_w }),
+    kept: h("input", { type: "number", name: "rejected_frames_kept", min: 0, max: 100000, step: 1, value: settings.storage.rejected_frames_kept }),
+    openRead: h("input", { type: "checkbox", name: "open_read", checked: settings.auth.open_read }),
+  };
+  const zoneList = h("datalist", { id: "zones" }, zones.map((zone) => h("option", { value: zone })));
+
+  const form = h("form", { class: "card", id: "settings-form" },
+    h("h2", {}, t("nav.settings")),
+    field(t("settings.interval"), inputs.interval),
+    h("label", { class: "field inline" }, inputs.light, t("settings.light")),
+    field(t("settings.timezone"), inputs.timezone), zoneList,
+    field(t("settings.maxPower"), inputs.maxPower),
+    field(t("settings.kept"), inputs.kept),
+    h("label", { class: "field inline" }, inputs.openRead, t("settings.openRead")),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, t("common.save"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!(await requireLogin())) return;
+    try {
+      await put("/api/settings", {
+        capture: { interval_s: Number(inputs.interval.value) },
+        light: { enabled: inputs.light.checked },
+        analytics: { timezone: inputs.timezone.value.trim() },
+        gate: { max_power_w: Number(inputs.maxPower.value) },
+        storage: { rejected_frames_kept: Number(inputs.kept.value) },
+        auth: { open_read: inputs.openRead.checked },
+      });
+      toast(t("common.saved"));
+    } catch (error) {
+      showError(error);
+    }
+  });
+
+  const oldPassword = h("input", { type: "password", name: "old_password", autocomplete: "current-password", required: true });
+  const newPassword = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true });
+  const passwordForm = h("form", { class: "card", id: "password-form" },
+    h("h2", {}, t("settings.password")),
+    field(t("settings.oldPassword"), oldPassword),
+    field(t("settings.newPassword"), newPassword),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, t("common.save"))),
+  );
+  passwordForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!(await requireLogin())) return;
+    try {
+      await post("/api/password", { old_password: oldPassword.value, new_password: newPassword.value });
+      passwordForm.reset();
+      await logout().catch(() => {});
+      toast(t("settings.passwordChanged"));
+    } catch (error) {
+      showError(error);
+    }
+  });
+
+  const account = h("section", { class: "card", id: "account" });
+  function renderAccount() {
+    account.replaceChildren(
+      h("h2", {}, t("settings.account")),
+      h("p", {}, session.authenticated ? t("auth.loggedIn") : t("auth.required")),
+      session.authenticated
+        ? h("button", { type: "button", onclick: () => logout().catch(showError) }, t("auth.logout"))
+        : h("button", { type: "button", class: "primary", onclick: () => requireLogin() }, t("auth.login")),
+      h("p", { class: "note" }, `${t("settings.language")}: ${lang === "de" ? "Deutsch" : "English"}`),
+    );
+  }
+  renderAccount();
+  const unsubscribe = onSessionChange(renderAccount);
+
+  root.append(h("div", { class: "grid two" }, form, h("div", {}, account, passwordForm)));
+  return unsubscribe;
+}
