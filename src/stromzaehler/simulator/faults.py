@@ -65,20 +65,23 @@ def occlude(albedo: np.ndarray, boxes: tuple[Box, ...], rng: np.random.Generator
     first, last = boxes[0], boxes[-1]
     if rng.random() < 0.5:
         skin = (0.45, 0.55, 0.85)
+        # A palm below the counter with fingers reaching up over one to three digits.
         cx = int(rng.uniform(first.x, last.x + last.w))
-        cy = int(first.y + first.h + rng.uniform(10, 60))
-        cv2.ellipse(albedo, (cx, cy + 60), (int(rng.uniform(70, 110)), 90), 0, 0, 360, skin, -1)
+        cy = int(first.y + first.h + rng.uniform(-10, 30))
+        cv2.ellipse(albedo, (cx, cy + 90), (int(rng.uniform(70, 110)), 90), 0, 0, 360, skin, -1)
         for k in range(4):
-            fx = cx - 45 + 30 * k
-            cv2.ellipse(albedo, (fx, cy - 20), (13, int(rng.uniform(45, 70))),
+            fx = cx - 48 + 32 * k
+            cv2.ellipse(albedo, (fx, cy - 10), (14, int(rng.uniform(50, 80))),
                         int(rng.uniform(-15, 15)), 0, 360, skin, -1)
     else:
-        cable = (0.08, 0.08, 0.09)
+        # Grey or white sheathing, lit like the face; thick enough to hide part of a digit.
+        grey = float(rng.uniform(0.5, 0.9))
+        cable = (grey, grey, grey)
         xs = np.linspace(-20, 660, 12)
-        y_mid = rng.uniform(first.y, first.y + first.h)
-        ys = y_mid + rng.uniform(-30, 30) * np.sin(xs / rng.uniform(80, 200) + rng.uniform(0, 6))
+        y_mid = rng.uniform(first.y + 0.25 * first.h, first.y + 0.75 * first.h)
+        ys = y_mid + rng.uniform(-15, 15) * np.sin(xs / rng.uniform(80, 200) + rng.uniform(0, 6))
         points = np.stack([xs, ys], axis=1).astype(np.int32)
-        cv2.polylines(albedo, [points], False, cable, int(rng.uniform(8, 16)), cv2.LINE_AA)
+        cv2.polylines(albedo, [points], False, cable, int(rng.uniform(12, 22)), cv2.LINE_AA)
 
 
 def glare_on_digit(boxes: tuple[Box, ...], rng: np.random.Generator) -> tuple[int, int, float]:

@@ -175,11 +175,9 @@ class HouseholdModel:
 
     def _year_scale(self, year: int) -> float:
         if year not in self._year_scale_cache:
-            first = (dt.date(year, 1, 1) - dt.date(1970, 1, 1)).days
             n_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-            raw_wh = sum(self._raw_day(d)[0].fold(d, 0, 1.0).energy_wh
-                         for d in range(first, first + n_days))
             target_wh = self.annual_kwh * 1000.0 * n_days / 365.25
+            raw_wh = _raw_year_energy_wh(self.seed, year, self.tz.key)
             self._year_scale_cache[year] = target_wh / raw_wh
         return self._year_scale_cache[year]
 
@@ -196,6 +194,20 @@ class HouseholdModel:
         if doy not in _absent_days(self.seed):
             _add_occupancy(day, _day_type(date), winter, doy, offset_s)
         return day, offset_s
+
+
+@lru_cache(maxsize=64)
+def _raw_year_energy_wh(seed: int, year: int, timezone: str) -> float:
+    """Unscaled energy of a calendar year; shared by all models of the same household."""
+    model = HouseholdModel(seed=seed, timezone=timezone)
+    first = (dt.date(year, 1, 1) - dt.date(1970, 1, 1)).days
+    n_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    total_wh = 0.0
+    for d in range(first, first + n_days):
+        day = model._raw_day(d)[0]
+        durations = np.array(day.ends, np.float64) - np.array(day.starts, np.float64)
+        total_wh += float(np.dot(durations, day.powers)) / 3600.0
+    return total_wh
 
 
 @lru_cache(maxsize=16)

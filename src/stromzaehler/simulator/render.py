@@ -81,7 +81,8 @@ class RenderOptions:
         if self.n_rollers == 7:
             return REFERENCE_BOXES
         # Same pitch and slope as the reference, centred in the frame.
-        pitch = (REFERENCE_BOXES[-1].x - REFERENCE_BOXES[0].x) / 6.0
+        pitch = min((REFERENCE_BOXES[-1].x - REFERENCE_BOXES[0].x) / 6.0,
+                    (FRAME_W - 46 - 24) / (self.n_rollers - 1))
         x0 = FRAME_W / 2 - pitch * (self.n_rollers - 1) / 2 - 23
         return tuple(Box(round(x0 + i * pitch), 166 + round(5 * i / 6), 46, 84)
                      for i in range(self.n_rollers))
