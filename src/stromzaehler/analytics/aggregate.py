@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .consumption import MISSING, QUARTER_S, Consumption, bucket_energy, buckets_from_quarters
-from .periods import bucket_boundaries
+from .periods import RangeError, bucket_boundaries
+from .profile import QuarterSeries, load_profile
 from .series import MeterReplacement, energy_series
 
+MAX_PROFILE_DAYS = 3 * 366
 REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
 _FAR_PAST = -(2**62)
 _FAR_FUTURE = 2**62
@@ -148,3 +150,37 @@ def consumption(
         times, energy = load_series(source, int(bounds[0]), int(bounds[-1]), 1, modulus_wh)
         energy_wh, quality = bucket_energy(times, energy, bounds, gap_limit_s)
     return Consumption(resolution, zone.key, bounds, energy_wh, quality)
+
+
+def quarter_series(source: CounterSource, start_utc: int, end_utc: int) -> QuarterSeries:
+    """Dense quarter hours of [start_utc, end_utc) from the pre-aggregate (both aligned)."""
+    count = (end_utc - start_utc) // QUARTER_S
+    energy_wh = np.zeros(count, dtype=np.int64)
+    quality = np.full(count, MISSING, dtype=np.int8)
+    quarter_utc, quarter_wh, estimated = source.quarters(start_utc, end_utc)
+    index = (quarter_utc - start_utc) // QUARTER_S
+    energy_wh[index] = quarter_wh
+    quality[index] = estimated
+    return QuarterSeries(start_utc, energy_wh, quality)
+
+
+def profile(
+    source: CounterSource,
+    from_utc: int,
+    to_utc: int,
+    zone: ZoneInfo,
+    gap_limit_s: int,
+    modulus_wh: int,
+) -> dict[str, Any]:
+    """Load profile of the local days covering [from_utc, to_utc), with the period of the same
+    length just before it for comparison."""
+    if to_utc - from_utc > MAX_PROFILE_DAYS * 86400:
+        raise RangeError(f"a profile covers at most {MAX_PROFILE_DAYS} days")
+    days = bucket_boundaries("day", from_utc, to_utc, zone)
+    start, end = int(days[0]), int(days[-1])
+    if start % QUARTER_S or end % QUARTER_S:
+        raise RangeError(f"time zone {zone.key} has an offset that is not a whole quarter hour")
+    refresh(source, gap_limit_s, modulus_wh)
+    current = quarter_series(source, start, end)
+    previous = quarter_series(source, start - (end - start), start)
+    return load_profile(current, zone, previous)
