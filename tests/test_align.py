@@ -154,3 +154,29 @@ def test_missing_reference_file_is_an_error(tmp_path: Path) -> None:
 def test_reference_without_contrast_is_refused() -> None:
     with pytest.raises(ValueError, match="contrast"):
         Reference(np.full((480, 640, 3), 90, np.uint8), [Box(20, 166, 46, 84)])
+
+
+def test_hint_from_an_earlier_frame_extends_the_reach() -> None:
+    """Knocks add up: 45 px is beyond the search range, but not from where the camera was."""
+    frame, boxes = synthetic_frame()
+    reference = Reference(frame, boxes)
+    earlier, _ = moved(frame, 30, 20, 2.0, 1.0)
+    hint = reference.register(earlier).matrix
+    assert hint is not None
+    now, truth = moved(frame, 45, 30, 3.0, 1.0)
+    assert not reference.register(now).ok
+    alignment = reference.register(now, hint=hint)
+    assert alignment.ok
+    error_px = np.abs(alignment.matrix @ box_centres(boxes) - truth @ box_centres(boxes)).max()
+    assert error_px < 1.5
+
+
+def test_a_wrong_hint_falls_back_to_the_reference_position() -> None:
+    frame, boxes = synthetic_frame()
+    reference = Reference(frame, boxes)
+    far_away = np.array([[1.0, 0.0, 200.0], [0.0, 1.0, 150.0]])
+    now, truth = moved(frame, 10, -5, 1.0, 1.0)
+    alignment = reference.register(now, hint=far_away)
+    assert alignment.ok
+    error_px = np.abs(alignment.matrix @ box_centres(boxes) - truth @ box_centres(boxes)).max()
+    assert error_px < 1.5

@@ -25,7 +25,7 @@ SCALE = 0.25  # registration runs at quarter resolution (accurate to ~1 px, 4x f
 BAND_MARGIN_PX = 16  # reference pixels around the digit boxes that enter the template
 MAX_SHIFT_PX = 40  # reference pixels the coarse search covers in each direction
 MIN_CORRELATION = 0.55  # ECC correlation coefficient below which a frame is not aligned
-MAX_ANGLE_DEG = 6.0
+MAX_ANGLE_DEG = 10.0  # total camera rotation, knocks included
 MAX_SCALE_CHANGE = 0.15
 COARSE_ANGLES_DEG = (0.0, -2.5, 2.5)
 ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
@@ -101,9 +101,28 @@ class Reference:
                 rotated[self._origin[1] : sy1, self._origin[0] : sx1].copy()
             )
 
-    def register(self, frame_bgr: np.ndarray) -> Alignment:
-        """Find the transform that maps reference pixels onto this frame."""
-        region, (rx, ry) = self._search_region(frame_bgr)
+    def register(self, frame_bgr: np.ndarray, hint: np.ndarray | None = None) -> Alignment:
+        """Find the transform that maps reference pixels onto this frame.
+
+        `hint` is the matrix found for an earlier frame: a camera that was knocked stays where
+        it is, so the frame is first brought back through the hint and searched from there
+        (knocks add up beyond the search range). Without a hint, or when the hinted search
+        fails, the search starts from the reference position.
+        """
+        if hint is not None:
+            gray = _gray(frame_bgr)
+            height, width = gray.shape[:2]
+            back = cv2.warpAffine(
+                gray, hint, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+            )
+            found = self._register(back)
+            if found.ok and found.matrix is not None:
+                matrix = (_as_3x3(hint) @ _as_3x3(found.matrix))[:2]
+                return _alignment(matrix, found.correlation)
+        return self._register(frame_bgr)
+
+    def _register(self, frame: np.ndarray) -> Alignment:
+        region, (rx, ry) = self._search_region(frame)
         coarse = self._coarse_shift(region, rx, ry)
         if coarse is None:
             return Alignment(False, None, 0.0)
@@ -120,17 +139,7 @@ class Reference:
             return Alignment(False, None, 0.0)
         warp = warp.astype(np.float64)
         warp[:, 2] += (rx, ry)
-        matrix = _to_full_resolution(warp, ox, oy)
-        linear = matrix[:, :2]
-        scale = math.sqrt(abs(float(np.linalg.det(linear))))
-        angle = math.degrees(math.atan2(linear[1, 0], linear[0, 0]))
-        shift = (float(matrix[0, 2]), float(matrix[1, 2]))
-        ok = (
-            correlation >= MIN_CORRELATION
-            and abs(angle) <= MAX_ANGLE_DEG
-            and abs(scale - 1.0) <= MAX_SCALE_CHANGE
-        )
-        return Alignment(ok, matrix if ok else None, float(correlation), shift, angle, scale)
+        return _alignment(_to_full_resolution(warp, ox, oy), float(correlation))
 
     def _search_region(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
         """The reduced part of the frame where the band can lie, and its origin (reduced
@@ -157,6 +166,24 @@ class Reference:
             if score > best_score:
                 best_score, best = score, location
         return float(best[0] + rx - self._origin[0]), float(best[1] + ry - self._origin[1])
+
+
+def _as_3x3(matrix: np.ndarray) -> np.ndarray:
+    return np.vstack([np.asarray(matrix, dtype=np.float64), [0.0, 0.0, 1.0]])
+
+
+def _alignment(matrix: np.ndarray, correlation: float) -> Alignment:
+    """Judge a reference -> frame matrix: a good correlation and a plausible camera pose."""
+    linear = matrix[:, :2]
+    scale = math.sqrt(abs(float(np.linalg.det(linear))))
+    angle = math.degrees(math.atan2(linear[1, 0], linear[0, 0]))
+    shift = (float(matrix[0, 2]), float(matrix[1, 2]))
+    ok = (
+        correlation >= MIN_CORRELATION
+        and abs(angle) <= MAX_ANGLE_DEG
+        and abs(scale - 1.0) <= MAX_SCALE_CHANGE
+    )
+    return Alignment(ok, matrix if ok else None, correlation, shift, angle, scale)
 
 
 def _to_full_resolution(warp: np.ndarray, ox: int, oy: int) -> np.ndarray:

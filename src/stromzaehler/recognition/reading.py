@@ -213,13 +213,17 @@ class MeterReader:
         self.reference = reference
         self.carry: CarryMode = carry
         self.min_confidence = min_confidence
+        # Where the last aligned frame lay: a knocked camera stays knocked.
+        self._last_matrix: np.ndarray | None = None
 
     def read(self, frame_bgr: np.ndarray, previous_wh: int | None = None) -> FrameReading:
         boxes = list(self.geometry.digit_boxes)
         alignment = None
         if self.reference is not None:
-            alignment = self.reference.register(frame_bgr)
-            if not alignment.ok:
+            alignment = self.reference.register(frame_bgr, hint=self._last_matrix)
+            if alignment.ok:
+                self._last_matrix = alignment.matrix
+            else:
                 return FrameReading(None, None, [], 0.0, "alignment", boxes, alignment)
             boxes = [alignment.map_box(b) for b in boxes]
         matrix = alignment.matrix if alignment is not None else None
