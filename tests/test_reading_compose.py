@@ -155,3 +155,19 @@ def test_unconfident_digit_or_ambiguous_roller_gives_low_confidence() -> None:
     assert _reader().compose_digits(_digits(values)).reason == "low_confidence"
     # With the prior the tie is broken and the reading is confident again.
     assert _reader().compose_digits(_digits(values), previous_wh=99_516_000).reason is None
+
+
+class _ConstantModel:
+    def read(self, crops):
+        return _digits(positions(995160.3))[: len(crops)]
+
+
+def test_a_repeated_frame_is_rejected_as_frozen() -> None:
+    boxes = tuple(Box(10 + 50 * i, 10, 40, 80) for i in range(N))
+    reader = MeterReader(MeterGeometry(boxes), model=_ConstantModel())
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (120, 400, 3), dtype=np.uint8)
+    assert reader.read(frame).reading == "0995160"
+    assert reader.read(frame.copy()).reason == "frozen"
+    other = rng.integers(0, 255, (120, 400, 3), dtype=np.uint8)
+    assert reader.read(other).reason is None

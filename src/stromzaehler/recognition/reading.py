@@ -215,9 +215,17 @@ class MeterReader:
         self.min_confidence = min_confidence
         # Where the last aligned frame lay: a knocked camera stays knocked.
         self._last_matrix: np.ndarray | None = None
+        self._last_fingerprint: bytes | None = None
 
     def read(self, frame_bgr: np.ndarray, previous_wh: int | None = None) -> FrameReading:
         boxes = list(self.geometry.digit_boxes)
+        # A real sensor never delivers the same pixels twice; a repeated frame is an old
+        # picture (stuck camera driver) whose reading would be stored with a new time.
+        fingerprint = np.ascontiguousarray(frame_bgr[::7, ::7]).tobytes()
+        repeated = fingerprint == self._last_fingerprint
+        self._last_fingerprint = fingerprint
+        if repeated:
+            return FrameReading(None, None, [], 0.0, "frozen", boxes)
         alignment = None
         if self.reference is not None:
             alignment = self.reference.register(frame_bgr, hint=self._last_matrix)
