@@ -36,6 +36,9 @@ const TEXTS = {
     "dash.weekday": "weekdays", "dash.weekend": "weekends", "dash.all": "all days",
     "dash.noProfile": "The load profile is not available: {message}",
     "dash.noData": "No data for this period.",
+    "dash.h0": "BDEW H0 (scaled)", "dash.seasonLabel": "Season",
+    "dash.season.winter": "winter", "dash.season.transition": "spring/autumn", "dash.season.summer": "summer",
+    "dash.profileNote": "Powers from quarter-hour energies; data covers {coverage} of the year. Base load: 5th percentile of 00:00–05:00.",
     "setup.intro": "Drag the boxes onto the rollers (corner handle: size). Arrow keys move the selected box.",
     "setup.boxes": "Digit boxes", "setup.add": "Add box", "setup.remove": "Remove box",
     "setup.equidistant": "Lock equidistant", "setup.decimals": "Decimals",
@@ -92,6 +95,9 @@ const TEXTS = {
     "dash.weekday": "Werktage", "dash.weekend": "Wochenende", "dash.all": "alle Tage",
     "dash.noProfile": "Das Lastprofil ist nicht verfügbar: {message}",
     "dash.noData": "Keine Daten für diesen Zeitraum.",
+    "dash.h0": "BDEW H0 (skaliert)", "dash.seasonLabel": "Jahreszeit",
+    "dash.season.winter": "Winter", "dash.season.transition": "Übergang", "dash.season.summer": "Sommer",
+    "dash.profileNote": "Leistungen aus Viertelstunden-Energien; Daten für {coverage} des Jahres. Grundlast: 5-%-Perzentil von 00:00–05:00.",
     "setup.intro": "Kästen auf die Zählerrollen ziehen (Eckgriff: Größe). Pfeiltasten verschieben den gewählten Kasten.",
     "setup.boxes": "Ziffernkästen", "setup.add": "Kasten hinzufügen", "setup.remove": "Kasten entfernen",
     "setup.equidistant": "Gleiche Abstände", "setup.decimals": "Nachkommastellen",
@@ -154,10 +160,10 @@ export function formatKwh(value, digits = 1) {
   return `${formatNumber(value, digits)} kWh`;
 }
 
-export function formatPercent(fraction, digits = 0) {
+export function formatPercent(fraction, digits = 0, signed = false) {
   return new Intl.NumberFormat(locale(), {
     style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits,
-    signDisplay: "exceptZero",
+    signDisplay: signed ? "exceptZero" : "auto",
   }).format(fraction);
 }
 

@@ -1,0 +1,23 @@
+// Loads the vendored ECharts build once, on the first page that draws a chart.
+
+let loading = null;
+
+export function loadECharts() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  loading ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "vendor/echarts/echarts.min.js";
+    script.onload = () => resolve(window.echarts);
+    script.onerror = () => reject(new Error("vendor/echarts/echarts.min.js could not be loaded"));
+    document.head.append(script);
+  });
+  return loading;
+}
+
+/** A chart in `element` that follows the element's size; returns [chart, dispose]. */
+export function createChart(echarts, element) {
+  const chart = echarts.init(element, null, { renderer: "canvas" });
+  const observer = new ResizeObserver(() => chart.resize());
+  observer.observe(element);
+  return [chart, () => { observer.disconnect(); chart.dispose(); }];
+}
