@@ -1,0 +1,62 @@
+"""Consumption as JSON-ready dicts and as CSV (also for German spreadsheets: ';' and ',')."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .consumption import MISSING, QUALITY_NAMES, Consumption
+from .periods import format_instants
+
+SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
+DECIMAL_MARKS = (".", ",")
+
+
+def consumption_dict(result: Consumption) -> dict[str, Any]:
+    """{"resolution", "timezone", "buckets": [{"start", "end", "kwh", "quality"}], "total_kwh"}.
+
+    kwh is null for missing buckets, never 0; total_kwh sums the buckets that are not missing.
+    """
+    texts = format_instants(result.bounds_utc, ZoneInfo(result.timezone))
+    energy = result.energy_wh.tolist()
+    quality = result.quality.tolist()
+    buckets = [
+        {
+            "start": texts[i],
+            "end": texts[i + 1],
+            "kwh": None if quality[i] == MISSING else round(energy[i] / 1000, 3),
+            "quality": QUALITY_NAMES[quality[i]],
+        }
+        for i in range(len(energy))
+    ]
+    return {
+        "resolution": result.resolution,
+        "timezone": result.timezone,
+        "from": texts[0],
+        "to": texts[-1],
+        "buckets": buckets,
+        "total_kwh": round(result.total_wh / 1000, 3),
+        "missing_buckets": result.missing_count,
+    }
+
+
+def consumption_csv(result: Consumption, separator: str = ",", decimal: str = ".") -> str:
+    """One row per bucket: start;end;kwh;quality. Missing buckets have an empty kwh field."""
+    if separator not in SEPARATORS:
+        raise ValueError(f"separator {separator!r}: expected ',', ';' or 'tab'")
+    if decimal not in DECIMAL_MARKS:
+        raise ValueError(f"decimal mark {decimal!r}: expected '.' or ','")
+    delimiter = SEPARATORS[separator]
+    if delimiter == decimal:
+        raise ValueError("separator and decimal mark must differ (use sep=; with decimal=,)")
+    texts = format_instants(result.bounds_utc, ZoneInfo(result.timezone))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["start", "end", "kwh", "quality"])
+    for i, (wh, quality) in enumerate(zip(result.energy_wh.tolist(), result.quality.tolist(),
+                                          strict=True)):
+        kwh = "" if quality == MISSING else f"{wh / 1000:.3f}".replace(".", decimal)
+        writer.writerow([texts[i], texts[i + 1], kwh, QUALITY_NAMES[quality]])
+    return out.getvalue()

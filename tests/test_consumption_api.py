@@ -1,0 +1,175 @@
+"""Consumption, profile, CSV export and counter events through FastAPI's test client."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from stromzaehler.config import load_settings
+from stromzaehler.store import Store
+from stromzaehler.web import api_consumption
+from stromzaehler.web.api_auth import set_password
+from stromzaehler.web.app import create_app
+
+PASSWORD = "correct horse"
+DAY0 = int(datetime.fromisoformat("2026-10-24T00:00+02:00").timestamp())
+
+
+def with_consumption_router(app):
+    app.include_router(api_consumption.router)
+    static = [route for route in app.router.routes if getattr(route, "name", "") == "static"]
+    for route in static:  # keep the static files mounted at / behind the API
+        app.router.routes.remove(route)
+        app.router.routes.append(route)
+    return app
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(tmp_path / "data")
+    t = np.arange(DAY0, DAY0 + 3 * 86400, 60, dtype=np.int64)
+    counter = 99_516_000 + (t - DAY0) // 6  # 600 W
+    store.add_readings_bulk(
+        [(int(a), int(b), 1.0, "simulated") for a, b in zip(t, counter, strict=True)]
+    )
+    set_password(store, PASSWORD)
+    return store
+
+
+@pytest.fixture
+def client(tmp_path, store):
+    settings = load_settings(environ={},
+                             overrides={"storage": {"data_dir": str(tmp_path / "data")}})
+    return TestClient(with_consumption_router(create_app(settings, store, None)))
+
+
+def login(client: TestClient) -> dict[str, str]:
+    response = client.post("/api/login", json={"password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def test_autumn_day_has_25_hourly_buckets_with_offsets(client):
+    response = client.get("/api/consumption",
+                          params={"resolution": "hour", "from": "2026-10-25", "to": "2026-10-26"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["resolution"] == "hour" and body["timezone"] == "Europe/Berlin"
+    assert len(body["buckets"]) == 25
+    assert body["buckets"][2]["start"] == "2026-10-25T02:00:00+02:00"
+    assert body["buckets"][3]["start"] == "2026-10-25T02:00:00+01:00"
+    assert {b["kwh"] for b in body["buckets"]} == {0.6}
+    assert {b["quality"] for b in body["buckets"]} == {"measured"}
+    assert body["total_kwh"] == 15.0
+
+
+def test_days_without_data_are_missing_with_null_not_zero(client):
+    body = client.get("/api/consumption",
+                      params={"resolution": "day", "from": "2026-10-23", "to": "2026-10-28"}
+                      ).json()
+    assert [b["quality"] for b in body["buckets"]] == [
+        "missing", "measured", "measured", "missing", "missing"]
+    assert [b["kwh"] for b in body["buckets"]] == [None, 14.4, 15.0, None, None]
+    assert body["total_kwh"] == 29.4
+    assert body["missing_buckets"] == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"resolution": "week"}, "resolution='week'"),
+        ({"resolution": "minute", "from": "2026-01-01", "to": "2026-03-01"}, "too long"),
+        ({"resolution": "day", "from": "yesterday"}, "from='yesterday'"),
+        ({"resolution": "day", "from": "2026-10-25", "to": "2026-10-24"}, "before"),
+    ],
+)
+def test_bad_parameters_are_422_with_a_message(client, params, message):
+    response = client.get("/api/consumption", params=params)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_epoch_seconds_are_accepted(client):
+    body = client.get("/api/consumption", params={"resolution": "15min", "from": DAY0 + 3600,
+                                                   "to": DAY0 + 7200}).json()
+    assert [b["kwh"] for b in body["buckets"]] == [0.15] * 4
+
+
+def test_csv_for_german_spreadsheets(client):
+    response = client.get("/api/export.csv", params={
+        "resolution": "day", "from": "2026-10-24", "to": "2026-10-27", "sep": ";",
+        "decimal": ","})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text), delimiter=";"))
+    assert rows[0] == ["start", "end", "kwh", "quality"]
+    assert rows[1] == ["2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00", "14,400",
+                       "measured"]
+    assert rows[2][2] == "15,000"
+    assert rows[3][2:] == ["", "missing"]
+    plain = client.get("/api/export.csv", params={"resolution": "day", "from": "2026-10-24",
+                                                   "to": "2026-10-25"}).text
+    assert plain.splitlines()[1].endswith(",14.400,measured")
+    bad = client.get("/api/export.csv", params={"resolution": "day", "sep": ",", "decimal": ","})
+    assert bad.status_code == 422
+
+
+def test_profile_reports_figures(client):
+    body = client.get("/api/profile", params={"from": "2026-10-24", "to": "2026-10-26"}).json()
+    assert body["mean_power_w"] == 600.0
+    assert body["base_load_w"] == 600.0
+    assert len(body["heatmap"]["dates"]) == 2
+    assert body["h0"]["scale_kwh_per_year"] > 0
+
+
+def test_counter_events_need_login(client):
+    response = client.post("/api/counter/manual", json={"time": "2026-10-27T12:00",
+                                                       "counter_kwh": 99990.0})
+    assert response.status_code == 401
+
+
+def test_correction_through_the_api_changes_the_buckets(client):
+    headers = login(client)
+    params = {"resolution": "15min", "from": DAY0 + 3600, "to": DAY0 + 7200}
+    before = [b["kwh"] for b in client.get("/api/consumption", params=params).json()["buckets"]]
+    target = DAY0 + 3600 + 900
+    response = client.post("/api/counter/correction", headers=headers,
+                           json={"time": str(target),
+                                 "counter_wh": 99_516_000 + (target - DAY0) // 6 + 3000})
+    assert response.status_code == 200, response.text
+    after = [b["kwh"] for b in client.get("/api/consumption", params=params).json()["buckets"]]
+    assert after[0] == pytest.approx(before[0] + 3.0)
+    assert after[1] == pytest.approx(before[1] - 3.0)
+    missing = client.post("/api/counter/correction", headers=headers,
+                          json={"time": str(target + 1), "void": True})
+    assert missing.status_code == 422 and "no reading" in missing.json()["detail"]
+    events = client.get("/api/counter/events").json()
+    assert events["corrections"][0]["t_utc"] == target
+
+
+def test_manual_reading_and_meter_replacement(client):
+    headers = login(client)
+    last = DAY0 + 3 * 86400 - 60
+    manual_t = last + 3600
+    response = client.post("/api/counter/manual", headers=headers,
+                           json={"time": str(manual_t), "counter_wh": 99_516_000
+                                 + (manual_t - DAY0) // 6})
+    assert response.status_code == 200, response.text
+    swap = client.post("/api/counter/replacement", headers=headers, json={
+        "time": str(manual_t + 60), "old_end_kwh": (99_516_000 + (manual_t + 60 - DAY0) // 6)
+        / 1000, "new_start_kwh": 0.0})
+    assert swap.status_code == 200, swap.text
+    assert client.post("/api/counter/manual", headers=headers, json={
+        "time": str(manual_t + 3600 + 60), "counter_wh": 600}).status_code == 200
+    body = client.get("/api/consumption", params={"resolution": "hour", "from": last - 3600,
+                                                   "to": last + 2 * 3600}).json()
+    kwh = [b["kwh"] for b in body["buckets"]]
+    assert kwh[1:3] == [0.6, 0.6]  # across the manual reading and the new meter
+    wrong = client.post("/api/counter/manual", headers=headers,
+                        json={"time": str(manual_t), "counter_kwh": 1e7})
+    assert wrong.status_code == 422 and "outside" in wrong.json()["detail"]
