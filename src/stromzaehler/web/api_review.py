@@ -1,7 +1,8 @@
 """Review of rejected frames: list, image, digit crops, correction, unreadable, training export.
 
 A correction is the reading the owner typed for a rejected frame. It is stored as a manual
-reading at the frame's time (so consumption uses it at once) and the frame becomes
+reading at the frame's time (analytics.events.add_manual_reading, so consumption uses it at
+once) and the frame becomes
 `corrected`; the frame's crops are labelled from that reading for the training export.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
+from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
+from ..analytics.series import counter_modulus_wh
 from ..config import Settings
 from ..store import FrameRecord, Reading, Store
 from .api_live import iso_utc
 from .deps import get_settings, get_store, require_reader, require_user
 from .frame_images import ImageError, cut_box, encode_png, read_image
 
-MANUAL_SOURCE = "manual"
 CORRECTED, UNREADABLE = "corrected", "unreadable"
 EXPORT_FRAMES_MAX = 5000
 
@@ -229,7 +232,11 @@ def correct(
         raise HTTPException(422, str(error)) from None
     if not body.force:
         check_order(store, frame.t_utc, counter_wh)
-    store.add_reading(frame.t_utc, counter_wh, 1.0, MANUAL_SOURCE)
+    modulus_wh = counter_modulus_wh(rollers, settings.meter.decimals)
+    try:
+        add_manual_reading(store, frame.t_utc, counter_wh, int(time.time()), modulus_wh)
+    except EventError as error:
+        raise HTTPException(422, str(error)) from None
     store.set_frame_status(frame_id, CORRECTED, frame.reason)
     return frame_view(get_frame(store, frame_id), store, settings)
 
