@@ -212,3 +212,25 @@ def local_fields(t_utc: np.ndarray, zone: ZoneInfo) -> LocalFields:
 
 def local_date(day_number: int) -> date:
     return date(1970, 1, 1) + timedelta(days=int(day_number))
+
+
+def parse_instant(text: str, zone: ZoneInfo) -> int:
+    """ISO 8601 date (local midnight) or datetime (local time when it has no offset), or epoch
+    seconds, to UTC seconds. Raises ValueError with a message for the user."""
+    value = text.strip()
+    try:
+        return int(float(value))
+    except ValueError:
+        pass
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), zone)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+    except ValueError:
+        raise ValueError(
+            f"{text!r}: expected ISO 8601 (2026-03-29 or 2026-03-29T12:00+02:00) or epoch seconds"
+        ) from None
+    return int(moment.timestamp())

@@ -1,0 +1,190 @@
+"""Command line for consumption: `export`, `profile` and `counter manual|replace|correct|list`.
+
+Registered by stromzaehler.cli through register(subparsers). Each command parses, calls one
+analytics function and prints; bad input is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import aggregate, events
+from .export import consumption_csv, consumption_dict
+from .periods import RESOLUTIONS, RangeError, parse_instant
+from .series import counter_modulus_wh
+
+DEFAULT_SPAN_S = {"minute": 2 * 3600, "15min": 86400, "hour": 2 * 86400, "day": 31 * 86400,
+                  "month": 366 * 86400, "year": 5 * 366 * 86400}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from ..cli import add_settings_flags
+
+    export = subparsers.add_parser(
+        "export", help="consumption per period as CSV or JSON",
+        description="Consumption per local period (counter at the end minus counter at the "
+                    "start), with quality measured | estimated | missing.")
+    export.add_argument("--resolution", "-r", default="day", choices=RESOLUTIONS)
+    export.add_argument("--from", dest="from_", help="ISO 8601 date/datetime or epoch seconds")
+    export.add_argument("--to", help="ISO 8601 date/datetime or epoch seconds (exclusive)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--sep", default=",", help="CSV separator: ',' ';' or 'tab'")
+    export.add_argument("--decimal", default=".", help="CSV decimal mark: '.' or ','")
+    export.add_argument("--german", action="store_true", help="same as --sep ';' --decimal ','")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    add_settings_flags(export)
+    export.set_defaults(func=run_export)
+
+    profile = subparsers.add_parser("profile", help="load profile figures as JSON")
+    profile.add_argument("--from", dest="from_", help="ISO 8601 date/datetime or epoch seconds")
+    profile.add_argument("--to", help="ISO 8601 date/datetime or epoch seconds (exclusive)")
+    add_settings_flags(profile)
+    profile.set_defaults(func=run_profile)
+
+    counter = subparsers.add_parser("counter", help="counter events: manual reading, meter "
+                                                    "replacement, correction")
+    actions = counter.add_subparsers(dest="action", required=True)
+    manual = actions.add_parser("manual", help="store a reading typed in by hand")
+    manual.add_argument("--time", required=True, help="when it was read (local if no offset)")
+    manual.add_argument("--kwh", type=float, required=True, help="the value, e.g. 99516.3")
+    add_settings_flags(manual)
+    manual.set_defaults(func=run_manual)
+    replace = actions.add_parser("replace", help="a new meter took over at --time")
+    replace.add_argument("--time", required=True)
+    replace.add_argument("--old-kwh", type=float, required=True, help="old meter's last value")
+    replace.add_argument("--new-kwh", type=float, required=True, help="new meter's first value")
+    replace.add_argument("--note")
+    add_settings_flags(replace)
+    replace.set_defaults(func=run_replace)
+    correct = actions.add_parser("correct", help="correct (or void) the reading at --time")
+    correct.add_argument("--time", required=True, help="exact time of the stored reading")
+    value = correct.add_mutually_exclusive_group(required=True)
+    value.add_argument("--kwh", type=float, help="the right value")
+    value.add_argument("--void", action="store_true", help="ignore this reading")
+    correct.add_argument("--note")
+    add_settings_flags(correct)
+    correct.set_defaults(func=run_correct)
+    listing = actions.add_parser("list", help="meter replacements and corrections as JSON")
+    add_settings_flags(listing)
+    listing.set_defaults(func=run_list)
+
+
+class _Setup:
+    """Settings, store and the derived analytics parameters of one command."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from ..cli import settings_from_args
+        from ..store import Store
+        from ..store.counters import CounterStore
+
+        settings = settings_from_args(args)
+        self.zone = ZoneInfo(settings.analytics.timezone)
+        self.gap_limit_s = int(settings.analytics.gap_limit_s)
+        self.modulus_wh = counter_modulus_wh(len(settings.meter.digit_boxes),
+                                             settings.meter.decimals)
+        self.store = Store.open(Path(settings.storage.data_dir))
+        self.counters = CounterStore(self.store)
+
+    def range(self, args: argparse.Namespace, span_s: int) -> tuple[int, int]:
+        to_utc = parse_instant(args.to, self.zone) if args.to else int(time.time())
+        from_utc = parse_instant(args.from_, self.zone) if args.from_ else to_utc - span_s
+        return from_utc, to_utc
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    try:
+        from_utc, to_utc = setup.range(args, DEFAULT_SPAN_S[args.resolution])
+        result = aggregate.consumption(setup.counters, args.resolution, from_utc, to_utc,
+                                       setup.zone, setup.gap_limit_s, setup.modulus_wh)
+        if args.format == "json":
+            text = json.dumps(consumption_dict(result), indent=1)
+        else:
+            sep, decimal = (";", ",") if args.german else (args.sep, args.decimal)
+            text = consumption_csv(result, sep, decimal)
+    except (RangeError, ValueError) as error:
+        return _fail(str(error))
+    _write(text, args.output)
+    return 0
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    try:
+        from_utc, to_utc = setup.range(args, 28 * 86400)
+        result = aggregate.profile(setup.counters, from_utc, to_utc, setup.zone,
+                                   setup.gap_limit_s, setup.modulus_wh)
+    except (RangeError, ValueError) as error:
+        return _fail(str(error))
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+def _instant(setup: _Setup, text: str) -> int:
+    return parse_instant(text, setup.zone)
+
+
+def run_manual(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    try:
+        t_utc = _instant(setup, args.time)
+        events.add_manual_reading(setup.store, t_utc, round(args.kwh * 1000), int(time.time()),
+                                  setup.modulus_wh)
+    except ValueError as error:
+        return _fail(str(error))
+    print(f"manual reading {args.kwh} kWh stored at {t_utc}")
+    return 0
+
+
+def run_replace(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    try:
+        t_utc = _instant(setup, args.time)
+        events.replace_meter(setup.counters, t_utc, round(args.old_kwh * 1000),
+                             round(args.new_kwh * 1000), int(time.time()), setup.modulus_wh,
+                             args.note)
+    except ValueError as error:
+        return _fail(str(error))
+    print(f"meter replacement stored at {t_utc}")
+    return 0
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    try:
+        t_utc = _instant(setup, args.time)
+        value = None if args.void else round(args.kwh * 1000)
+        stored = events.correct_reading(setup.counters, t_utc, value, int(time.time()),
+                                        setup.modulus_wh, args.note)
+    except ValueError as error:
+        return _fail(str(error))
+    outcome = "void" if value is None else f"{value} Wh"
+    print(f"reading at {t_utc} ({stored} Wh as stored) is now {outcome}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    setup = _Setup(args)
+    listing = {
+        "replacements": [r.__dict__ for r in setup.counters.replacements()],
+        "corrections": [c.__dict__ for c in setup.counters.corrections()],
+    }
+    print(json.dumps(listing, indent=1))
+    return 0
