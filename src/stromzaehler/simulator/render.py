@@ -22,6 +22,7 @@ from ..config import Box
 from .glyphs import digit_tape, roller_view
 
 FRAME_W, FRAME_H = 640, 480
+_NOISE_MARGIN = 64
 REFERENCE_BOXES = (Box(19, 166, 46, 84), Box(109, 166, 46, 84), Box(200, 168, 46, 84),
                    Box(292, 169, 46, 84), Box(384, 169, 46, 84), Box(479, 170, 46, 84),
                    Box(576, 171, 46, 84))
@@ -29,12 +30,12 @@ DISC_WINDOW = Box(260, 355, 140, 50)
 
 # BGR reflectances.
 _FACE = np.array([0.90, 0.90, 0.92], np.float32)
-_BLACK = np.array([0.20, 0.20, 0.22], np.float32)
+_BLACK = np.array([0.26, 0.26, 0.28], np.float32)
 _WHITE_DIGIT = np.array([0.88, 0.88, 0.88], np.float32)
 _RED_PAINT = np.array([0.10, 0.08, 0.80], np.float32)
 _ALUMINIUM = np.array([0.75, 0.75, 0.75], np.float32)
 # Light colours (BGR) as the Pi camera sees them: the red LED leaves a little in blue.
-_LIGHTS = {"red": np.array([0.17, 0.006, 1.0], np.float32),
+_LIGHTS = {"red": np.array([0.12, 0.006, 1.0], np.float32),
            "white": np.array([0.92, 0.97, 1.0], np.float32)}
 
 
@@ -49,16 +50,17 @@ class RenderOptions:
     red_decimal_rollers: bool = False
     digit_boxes: tuple[Box, ...] | None = None   # default: reference boxes, or evenly spaced
     disc_window: Box = DISC_WINDOW
-    pitch_px: int = 92            # arc length between two digits on a roller
-    glyph_w_px: int = 42
+    pitch_px: int = 88            # arc length between two digits on a roller
+    glyph_w_px: int = 44
     glyph_h_px: int = 80
-    stroke_px: float = 10.5
+    stroke_px: float = 12.0
     exposure: float = 205.0       # 8-bit red value of the white face at the brightest spot
     exposure_drift: float = 0.06  # relative, slow (hours) plus a little per frame
-    blur_sigma_px: float = 1.9
-    noise_sigma: float = 4.5      # per pixel, in 8-bit units at full signal
+    blur_sigma_px: float = 1.8
+    noise_sigma: float = 9.0      # per pixel, 8-bit units, red channel at full signal
+    noise_channel_gain: tuple[float, float, float] = (1.8, 0.4, 1.0)   # B, G, R
     column_noise_sigma: float = 2.0
-    jpeg_quality: int = 80
+    jpeg_quality: int = 88
     jitter_shift_px: float = 1.0
     jitter_rotation_deg: float = 0.15
     jitter_scale: float = 0.003
@@ -107,7 +109,13 @@ class Renderer:
         o = self.options
         self.boxes = o.boxes()
         self._face = self._build_face()
-        self._light = self._build_light_field()
+        self._lit = self._build_light_field() * (_LIGHTS[o.light] * o.exposure)
+        # Blue is noisier than red after the camera's colour correction (measured on the
+        # reference).
+        noise_rng = np.random.default_rng(0x5E4503)
+        self._noise = noise_rng.standard_normal(
+            (FRAME_H + _NOISE_MARGIN, FRAME_W + _NOISE_MARGIN, 3), dtype=np.float32)
+        self._noise *= o.noise_sigma * np.asarray(o.noise_channel_gain, np.float32)
         self._tape = digit_tape(o.pitch_px, 60, o.glyph_w_px, o.glyph_h_px, o.stroke_px)
         # Cylinder projection: window row v (from the digit centre) shows arc R * asin(v / R).
         radius = 10 * o.pitch_px / (2 * math.pi)
@@ -206,8 +214,8 @@ class Renderer:
         matrix[:, 2] += camera.shift_px
         moved = cv2.warpAffine(albedo, matrix, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REFLECT)
-        light = _LIGHTS[o.light] * (o.exposure * camera.exposure_gain)
-        radiance = moved * self._light * light
+        radiance = np.multiply(moved, self._lit, out=moved)
+        radiance *= camera.exposure_gain
         spots = list(glare_spots)
         if o.glare:
             spots.append((*o.glare_center, 1.0))
@@ -216,12 +224,15 @@ class Renderer:
         sigma = math.hypot(o.blur_sigma_px, camera.extra_blur_sigma_px)
         if sigma > 0.3:
             radiance = cv2.GaussianBlur(radiance, (0, 0), sigma)
-        noise = rng.standard_normal((FRAME_H, FRAME_W, 3), dtype=np.float32)
-        # Shot noise grows with the signal; the column pattern is the sensor's read-out.
-        level = o.noise_sigma * np.sqrt(np.clip(radiance, 0, 255) / 255.0 + 0.15)
-        columns = rng.standard_normal((1, FRAME_W, 1), dtype=np.float32) * o.column_noise_sigma
-        radiance += noise * level + columns
-        frame = np.clip(radiance, 0, 255).astype(np.uint8)
+        # Sensor noise: a random window of a fixed noise field (drawing 0.9 M normals per
+        # frame would cost more than the rest of the frame), stronger where it is brighter
+        # (shot noise, following the red channel), plus the read-out column pattern.
+        dy, dx = rng.integers(0, _NOISE_MARGIN, 2)
+        level = np.clip(radiance[:, :, 2:3], 0, 255) * (0.6 / 255) + 0.4
+        radiance += self._noise[dy:dy + FRAME_H, dx:dx + FRAME_W] * level
+        radiance += rng.standard_normal((1, FRAME_W, 1), dtype=np.float32) * o.column_noise_sigma
+        np.clip(radiance, 0, 255, out=radiance)
+        frame = radiance.astype(np.uint8)
         if o.jpeg_quality < 100:
             ok, buffer = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, o.jpeg_quality])
             if ok:
@@ -238,8 +249,10 @@ def _add_glare(radiance: np.ndarray, x: int, y: int, strength: float) -> None:
         return
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     r2 = (xx - x) ** 2 + (yy - y) ** 2
-    core_r = 7.0 * strength
-    core = np.exp(-r2 / (2 * core_r**2)) * 420.0
-    halo = np.exp(-r2 / (2 * (3.5 * core_r) ** 2)) * 60.0 * strength
-    spot = (core + halo)[:, :, None] * np.array([0.45, 0.35, 1.0], np.float32)
-    radiance[y0:y1, x0:x1] += spot
+    # Measured on the reference: a white core of about 19 px, saturated in every channel,
+    # inside a halo with blue at about half of red and no green.
+    core_r = 6.0 * strength
+    core = np.exp(-r2 / (2 * core_r**2))[:, :, None] * np.array([900, 900, 900], np.float32)
+    halo = np.exp(-r2 / (2 * (3.0 * core_r) ** 2))[:, :, None] * np.array([50, 0, 60],
+                                                                        np.float32)
+    radiance[y0:y1, x0:x1] += core + halo * strength
