@@ -133,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _area_registrations() -> list[Any]:
     """Subcommands that live with their area (simulator, recognition, analytics)."""
-    return []
+    from .analytics.cli import register as register_analytics
+    from .recognition.cli import register as register_recognition
+    from .simulator.cli import register as register_simulator
+
+    return [register_simulator, register_recognition, register_analytics]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

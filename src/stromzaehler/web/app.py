@@ -15,7 +15,7 @@ from .. import __version__
 from ..config import Settings
 from ..service import CaptureService
 from ..store import Store
-from . import api_auth, api_live
+from . import api_auth, api_consumption, api_live, api_review, api_settings, api_setup
 from .deps import AppContext
 
 STATIC_DIR = Path(str(files("stromzaehler") / "web" / "static"))
@@ -54,7 +54,14 @@ def create_app(settings: Settings, store: Store, service: CaptureService | None)
         description="Readings and consumption of a Ferraris electricity meter read by a camera.",
     )
     app.state.context = AppContext(settings=settings, store=store, service=service)
-    for router in (api_live.router, api_auth.router):
+    for router in (
+        api_live.router,
+        api_auth.router,
+        api_consumption.router,
+        api_settings.router,
+        api_setup.router,
+        api_review.router,
+    ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(CompressExceptStreams)
