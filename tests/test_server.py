@@ -162,3 +162,13 @@ def test_short_password_is_refused(tmp_path):
 
 def test_health_answers_with_unknown_paths_404(service):
     assert http_get(service.url + "/api/does-not-exist")[0] == 404
+
+
+def test_simulated_service_serves_a_red_meter_frame(service_factory):
+    service = service_factory("--simulate", "--speed", "60")
+    service.wait_until(lambda: service.get("/api/image")[0] == 200, "the first frame")
+    body = service.get("/api/image")[2]
+    image = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (480, 640, 3)
+    assert image[..., 2].mean() > 2 * image[..., 1].mean()
+    assert service.get_json("/api/health")["source"] == "simulated"

@@ -65,3 +65,23 @@ def test_auto_falls_back_to_simulated_meter_without_camera():
     if picamera_available():
         pytest.skip("a Pi camera is attached")
     assert resolve_source_spec("auto") == "simulated"
+
+
+def test_simulated_source_renders_frames_like_the_reference_camera():
+    source = open_source(
+        CaptureSettings(source="simulated"), start_utc=1_780_000_000, start_wh=1234
+    )
+    frame = source.capture()
+    assert frame.image.shape == (480, 640, 3) and frame.image.dtype == np.uint8
+    blue, green, red = (float(frame.image[..., c].mean()) for c in range(3))
+    assert red > 2 * max(blue, green)  # red LED light, as in the reference frame
+    truth = source.meter.truth_at(frame.captured_at_utc)
+    assert truth.counter_wh >= 1234
+
+
+def test_simulated_source_runs_faster_with_speed():
+    source = open_source(CaptureSettings(source="simulated", speed=3600), start_utc=1_780_000_000)
+    first = source.capture().captured_at_utc
+    second = source.capture().captured_at_utc
+    assert second > first
+    assert source.speed == 3600
