@@ -233,7 +233,7 @@ def _add_base_load(day: _Day, winter: float) -> None:
     rng = day.rng
     # Standby, router, clocks: a level that drifts every quarter hour.
     for quarter in range(96):
-        day.add(quarter / 4.0, 900, max(25.0, rng.normal(62.0, 8.0)))
+        day.add(quarter / 4.0, 900, max(40.0, rng.normal(100.0, 12.0)))
     # Fridge and freezer compressors work harder in a warm summer kitchen.
     for power_w, period_s, duty in ((85.0, 2700.0, 0.30), (95.0, 3600.0, 0.36)):
         duty_now = duty * (1.0 - 0.18 * winter)
@@ -256,9 +256,9 @@ def _add_occupancy(day: _Day, day_type: str, winter: float, doy: int, offset_s: 
     rng = day.rng
     n = rng.normal
     weekend = day_type != "workday"
-    wake = n(8.2, 0.6) if weekend else n(6.3, 0.3)
-    sleep = n(23.4, 0.5) if weekend else n(22.8, 0.4)
-    home_at_day = weekend or rng.random() < 0.45
+    wake = n(8.3, 0.9) if weekend else n(6.4, 0.6)
+    sleep = n(24.0, 0.9) if weekend else n(23.4, 0.8)
+    home_at_day = weekend or rng.random() < 0.55
     leave, back = (wake + 1.3, n(17.0, 0.6)) if not home_at_day else (wake + 9.0, wake + 9.0)
     home = [(wake, leave), (back, sleep)] if not home_at_day else [(wake, sleep)]
 
@@ -278,12 +278,12 @@ def _add_occupancy(day: _Day, day_type: str, winter: float, doy: int, offset_s: 
     if rng.random() < 0.35:
         day.add(wake + rng.uniform(0.1, 0.5), 240, 1800.0)                        # hair dryer
     # Cooking: lunch at home, dinner in the evening; hob cycles, oven preheats then cycles.
-    meals = [n(18.6, 0.8)]
+    meals = [n(18.7, 0.9)]
     if home_at_day:
-        meals.append(n(12.1, 0.4))
+        meals.append(n(12.4, 0.8))
     for meal_h in meals:
         cook_s = rng.uniform(1200, 2700) * (1.0 + 0.15 * winter)
-        day.add_cycling(meal_h - cook_s / 3600.0, cook_s, rng.uniform(1300, 2000), 0.6, 90.0)
+        day.add_cycling(meal_h - cook_s / 3600.0, cook_s, rng.uniform(1000, 1800), 0.5, 90.0)
         if rng.random() < (0.45 if weekend else 0.2):
             bake_s = rng.uniform(1800, 3600)
             start = meal_h - bake_s / 3600.0 - 0.2
@@ -295,7 +295,7 @@ def _add_occupancy(day: _Day, day_type: str, winter: float, doy: int, offset_s: 
         day.add(at_home(14.5, 17.5), rng.uniform(150, 240), 2000.0)               # tea
     # Laundry: heating phase, drum phase, spin; the dryer more often in winter.
     if rng.random() < (0.6 if weekend else 0.35):
-        start = at_home(9.0, 20.0)
+        start = at_home(8.0, 21.0)
         heat_s = rng.choice([600.0, 900.0, 1200.0])
         day.add(start, heat_s, 2000.0)
         day.add(start + heat_s / 3600.0, 4200, 180.0)
@@ -305,8 +305,10 @@ def _add_occupancy(day: _Day, day_type: str, winter: float, doy: int, offset_s: 
             day.add(dry_start, 5400, 220.0)
             day.add_cycling(dry_start, 5400, 2300.0, 0.6, 300.0)
     # Dishwasher after dinner: two heating phases.
-    if rng.random() < 0.55:
-        start = meals[0] + rng.uniform(0.8, 2.0)
+    if rng.random() < 0.7:
+        # Mostly after dinner, sometimes with a delayed start at night or during the day.
+        start = (meals[0] + rng.uniform(0.8, 2.5) if rng.random() < 0.7
+                 else rng.choice([rng.uniform(0.5, 5.0), at_home(8.0, 17.0)]))
         day.add(start, 900, 2000.0)
         day.add(start + 0.25, 2100, 120.0)
         day.add(start + 0.85, 480, 2000.0)
@@ -317,16 +319,19 @@ def _add_occupancy(day: _Day, day_type: str, winter: float, doy: int, offset_s: 
     day.add(max(back, meals[0] - 0.5), (sleep - max(back, meals[0] - 0.5)) * 3600, 110.0)
     if home_at_day:
         day.add(wake + 1.5, rng.uniform(3, 7) * 3600, 70.0)
+        day.add(at_home(13.0, 15.0), rng.uniform(2, 4) * 3600, 90.0)             # PC, hobby
+        if rng.random() < 0.3:   # ironing, baking or a heater in the hobby room
+            day.add_cycling(at_home(13.0, 18.0), rng.uniform(1800, 3600), 1800.0, 0.5, 120.0)
     # Lights while someone is awake at home and it is dark; sun times in local clock time.
     day_length_h = _DAY_LENGTH_MEAN_H - _DAY_LENGTH_SWING_H * math.cos(
         2.0 * math.pi * (doy + 10) / 365.25)
     solar_noon_h = 12.3 + (offset_s - 3600) / 3600.0
     sunrise, sunset = solar_noon_h - day_length_h / 2 + 0.5, solar_noon_h + day_length_h / 2 - 0.5
-    lights_w = rng.uniform(120.0, 220.0)
+    lights_w = rng.uniform(70.0, 150.0)
     for a, b in home:
         for lo, hi in ((a, min(b, sunrise)), (max(a, sunset), b)):
             if hi > lo:
                 day.add(lo, (hi - lo) * 3600, lights_w)
     # Small things spread over the waking hours (chargers, hair straightener, blender, ...).
-    for _ in range(int(rng.poisson(6))):
+    for _ in range(int(rng.poisson(8))):
         day.add(at_home(wake, sleep), rng.uniform(60, 900), rng.uniform(100, 1200))
