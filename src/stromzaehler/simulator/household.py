@@ -66,6 +66,21 @@ class _Day:
         self.starts: list[float] = []
         self.ends: list[float] = []
         self.powers: list[float] = []
+        self._arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add_arrays(self, starts_s: np.ndarray, durations_s: np.ndarray,
+                   powers_w: np.ndarray) -> None:
+        """Many segments at once, in local seconds of the day (the vectorised `add`)."""
+        starts = np.round(starts_s)
+        self._arrays.append((starts, starts + np.maximum(1.0, np.round(durations_s)),
+                             np.asarray(powers_w, dtype=np.float64)))
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(starts, ends, powers) of everything added, in local seconds."""
+        parts = [(np.array(self.starts, np.float64), np.array(self.ends, np.float64),
+                  np.array(self.powers, np.float64)), *self._arrays]
+        starts, ends, powers = zip(*parts, strict=True)
+        return np.concatenate(starts), np.concatenate(ends), np.concatenate(powers)
 
     def add(self, start_h: float, duration_s: float, power_w: float) -> None:
         start = round(start_h * 3600.0)
@@ -85,9 +100,8 @@ class _Day:
 
     def fold(self, day_index: int, offset_s: int, scale: float) -> DayLoad:
         """Shift local seconds to UTC seconds of the day; wrap what falls outside the day."""
-        starts = np.array(self.starts, dtype=np.float64) - offset_s
-        ends = np.array(self.ends, dtype=np.float64) - offset_s
-        powers = np.array(self.powers, dtype=np.float64) * scale
+        starts, ends, powers = self.segments()
+        starts, ends, powers = starts - offset_s, ends - offset_s, powers * scale
         shift = np.floor(starts / SECONDS_PER_DAY) * SECONDS_PER_DAY
         starts, ends = starts - shift, ends - shift
         spill = ends > SECONDS_PER_DAY
@@ -204,9 +218,8 @@ def _raw_year_energy_wh(seed: int, year: int, timezone: str) -> float:
     n_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
     total_wh = 0.0
     for d in range(first, first + n_days):
-        day = model._raw_day(d)[0]
-        durations = np.array(day.ends, np.float64) - np.array(day.starts, np.float64)
-        total_wh += float(np.dot(durations, day.powers)) / 3600.0
+        starts, ends, powers = model._raw_day(d)[0].segments()
+        total_wh += float(np.dot(ends - starts, powers)) / 3600.0
     return total_wh
 
 
@@ -232,21 +245,19 @@ def _absent_days(seed: int) -> frozenset[int]:
 def _add_base_load(day: _Day, winter: float) -> None:
     rng = day.rng
     # Standby, router, clocks: a level that drifts every quarter hour.
-    for quarter in range(96):
-        day.add(quarter / 4.0, 900, max(40.0, rng.normal(100.0, 12.0)))
+    quarters = np.arange(96) * 900.0
+    day.add_arrays(quarters, np.full(96, 900.0), np.maximum(40.0, rng.normal(100.0, 12.0, 96)))
     # Fridge and freezer compressors work harder in a warm summer kitchen.
     for power_w, period_s, duty in ((85.0, 2700.0, 0.30), (95.0, 3600.0, 0.36)):
-        duty_now = duty * (1.0 - 0.18 * winter)
-        t = -rng.uniform(0.0, period_s)
-        while t < SECONDS_PER_DAY:
-            period = period_s * rng.uniform(0.9, 1.1)
-            on_s = period * duty_now
-            if t + on_s > 0:
-                start = max(t, 0.0)
-                # Compressor start draws more for a few seconds.
-                day.add(start / 3600.0, 3, power_w * 3.0)
-                day.add(start / 3600.0 + 3 / 3600.0, t + on_s - start - 3, power_w)
-            t += period
+        n = int(SECONDS_PER_DAY / (0.9 * period_s)) + 2
+        periods = period_s * rng.uniform(0.9, 1.1, n)
+        cycle = -rng.uniform(0.0, period_s) + np.concatenate([[0.0], np.cumsum(periods[:-1])])
+        on_end = cycle + periods * duty * (1.0 - 0.18 * winter)
+        keep = (cycle < SECONDS_PER_DAY) & (on_end > 3.0)
+        start, on_end = np.maximum(cycle[keep], 0.0), on_end[keep]
+        # Compressor start draws three times the running power for a few seconds.
+        day.add_arrays(start, np.full(start.shape, 3.0), np.full(start.shape, 3.0 * power_w))
+        day.add_arrays(start + 3.0, on_end - start - 3.0, np.full(start.shape, power_w))
     # Gas heating circulation pump in the heating season, day time.
     if winter > -0.25:
         day.add(5.0, 17 * 3600, 30.0 + 25.0 * max(winter, 0.0))
