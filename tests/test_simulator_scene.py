@@ -182,3 +182,31 @@ def test_other_meters_render_with_matching_geometry(options: RenderOptions) -> N
     assert image.shape == (480, 640, 3)
     if options.light == "white":
         assert abs(float(image[..., 0].mean()) - float(image[..., 2].mean())) < 40
+
+
+def test_same_seed_and_time_give_the_same_frame() -> None:
+    a, _ = SimulatedMeter(seed=6, start_utc=START_UTC).frame_at(START_UTC + 777.5)
+    other = SimulatedMeter(seed=6, start_utc=START_UTC)
+    other.frame_at(START_UTC + 60)
+    b, _ = other.frame_at(START_UTC + 777.5)
+    c, _ = SimulatedMeter(seed=7, start_utc=START_UTC).frame_at(START_UTC + 777.5)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_disc_mark_appears_at_its_angle() -> None:
+    renderer = Renderer(CLEAN)
+    window = renderer.options.disc_window
+    positions = [0.0] * 7
+
+    def edge_red(angle: float) -> np.ndarray:
+        albedo = renderer.albedo(positions, angle)
+        edge = albedo[window.y + int(window.h * 0.75), window.x + 4:window.x + window.w - 4]
+        return edge[:, 2] - edge[:, 0]   # the red paint reflects red, not blue
+
+    def mark_x(angle: float) -> float:
+        return float(np.flatnonzero(edge_red(angle) > 0.3).mean())
+
+    assert abs(mark_x(0.0) - (window.w - 8) / 2) <= 1.5
+    assert mark_x(30.0) > mark_x(0.0) + 10          # turning moves the mark across the window
+    assert edge_red(180.0).max() < 0.2              # the mark is behind the meter, not seen
