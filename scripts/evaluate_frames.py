@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +77,68 @@ class OracleDigits:
         return out
 
 
+def _bits(crop_bgr: np.ndarray) -> np.ndarray:
+    """1-bit crop as the original project used it: brightest channel, Otsu threshold."""
+    channel = crop_bgr.max(axis=2) if crop_bgr.ndim == 3 else crop_bgr
+    small = cv2.resize(channel, (20, 32), interpolation=cv2.INTER_AREA)
+    _, bits = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return bits
+
+
+class TemplateDigits:
+    """The original project's reader: one 1-bit template per digit of its own meter, least
+    Hamming distance, no notion of a roller between two digits and no confidence."""
+
+    def __init__(self, meter: object) -> None:
+        from stromzaehler.simulator.render import CameraState
+
+        renderer = meter.renderer  # type: ignore[attr-defined]
+        rng = np.random.default_rng(0)
+        self.templates = []
+        for digit in range(10):
+            albedo = renderer.albedo((float(digit),) * len(renderer.boxes), 0.0)
+            frame = renderer.expose(albedo, CameraState(), rng)
+            bits = [_bits(frame[b.y : b.y + b.h, b.x : b.x + b.w]) for b in renderer.boxes]
+            self.templates.append((np.mean(bits, axis=0) >= 0.5).astype(np.uint8))
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OracleDigit]:
+        out = []
+        for crop in crops:
+            bits = _bits(crop)
+            distances = [int(np.count_nonzero(bits != t)) for t in self.templates]
+            digit = int(np.argmin(distances))
+            out.append(OracleDigit(str(digit), float(digit), 0.95))
+        return out
+
+
+class TesseractDigits:
+    """Tesseract on each binarised crop with a digit whitelist; no digit -> not confident."""
+
+    def __init__(self, psm: int) -> None:
+        self.psm = psm
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OracleDigit]:
+        out = []
+        for crop in crops:
+            channel = crop.max(axis=2) if crop.ndim == 3 else crop
+            _, bw = cv2.threshold(channel, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+            bw = cv2.copyMakeBorder(bw, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+            png = cv2.imencode(".png", bw)[1].tobytes()
+            command = ["tesseract", "stdin", "stdout", "--psm", str(self.psm)]
+            text = subprocess.run(
+                [*command, "-c", "tessedit_char_whitelist=0123456789"],
+                input=png,
+                capture_output=True,
+                check=False,
+            ).stdout.decode(errors="replace")
+            digits = [c for c in text if c.isdigit()]
+            if digits:
+                out.append(OracleDigit(digits[0], float(digits[0]), 0.95))
+            else:
+                out.append(OracleDigit(None, 0.0, 0.0))
+        return out
+
+
 def reference_checks(model: object) -> list[dict]:
     if not REFERENCE_PNG.exists():
         print(f"reference checks skipped: {REFERENCE_PNG} not found")
@@ -119,6 +183,7 @@ class WeekResult:
     backfilled: int = 0
     wrong_stored: list[dict] = field(default_factory=list)
     boundary_stored: int = 0
+    frames_read_right: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     fault_frames: dict[str, int] = field(default_factory=dict)
     recoveries: list[int] = field(default_factory=list)
@@ -139,7 +204,11 @@ def at_boundary(
     return False
 
 
-def simulate(args: argparse.Namespace, model: object) -> WeekResult:
+def simulate(
+    args: argparse.Namespace, make_model: Callable[[object], object], days: float
+) -> WeekResult:
+    """Run the simulated meter through reader and gate; `make_model(setup_meter)` gives the
+    digit reader."""
     from stromzaehler.simulator import FaultRates, SimulatedMeter
 
     faults = FaultRates.parse(args.faults)
@@ -148,6 +217,7 @@ def simulate(args: argparse.Namespace, model: object) -> WeekResult:
     setup_frame, _ = setup.frame_at(START_UTC)
     geometry = meter.geometry
     reference = Reference(setup_frame, geometry.digit_boxes)
+    model = make_model(setup)
     oracle = model if isinstance(model, OracleDigits) else None
     reader = MeterReader(geometry, model=model, reference=reference)  # type: ignore[arg-type]
     step_wh = 10 ** (3 - geometry.decimals)
@@ -156,7 +226,7 @@ def simulate(args: argparse.Namespace, model: object) -> WeekResult:
     truth_by_t: dict[int, tuple[int, float]] = {}
     last_wh: int | None = None
     fault_open: int | None = None  # frame index where the current run of faults began
-    n_frames = int(args.days * 86400 / args.interval)
+    n_frames = int(days * 86400 / args.interval)
     for i in range(n_frames):
         t_utc = START_UTC + i * args.interval
         frame, truth = meter.frame_at(t_utc)
@@ -168,6 +238,7 @@ def simulate(args: argparse.Namespace, model: object) -> WeekResult:
         decision = gate.check(reading, t_utc)
         result.latencies_ms.append((time.perf_counter() - start) * 1000.0)
         result.frames += 1
+        result.frames_read_right += reading.reading == truth.reading
         for fault in truth.faults:
             result.fault_frames[fault] = result.fault_frames.get(fault, 0) + 1
         if truth.faults and fault_open is None:
@@ -207,6 +278,7 @@ def report_week(result: WeekResult, args: argparse.Namespace) -> dict:
     latencies = sorted(result.latencies_ms)
     summary = {
         "frames": result.frames,
+        "frames_read_right_before_gate": round(result.frames_read_right / max(result.frames, 1), 4),
         "accepted_frames": result.accepted,
         "backfilled_frames": result.backfilled,
         "stored_share": round(stored / max(result.frames, 1), 4),
@@ -246,6 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "separately (not as wrong)",
     )
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="also run the original project's template matcher and Tesseract (slow)",
+    )
+    parser.add_argument(
+        "--baseline-days", type=float, default=0.1, help="simulated days for each baseline"
+    )
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -268,17 +348,50 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {mark} {row['case']:<44} {row['reading']!s:<8} accepted={row['accepted']}"
                 f" reason={row['reason']} confidence={row['confidence']}"
             )
-    week = report_week(simulate(args, model), args)
-    results["simulated"] = week
-    print(
-        f"simulated {args.days:g} days, one frame per {args.interval} s, faults {args.faults},"
-        f" digits={args.digits}:"
-    )
-    for key, value in week.items():
-        print(f"  {key}: {value}")
+    runs: list[tuple[str, Callable[[object], object], float]] = [
+        (args.digits, lambda _setup: model, args.days)
+    ]
+    if args.baselines:
+        runs.append(("template 1-bit", TemplateDigits, args.baseline_days))
+        if shutil.which("tesseract"):
+            for psm in (10, 13):
+                runs.append((f"tesseract psm {psm}", _tesseract(psm), args.baseline_days))
+        else:
+            print("tesseract not found on PATH: skipping the Tesseract baselines")
+    results["simulated"] = {}
+    for name, make_model, days in runs:
+        week = report_week(simulate(args, make_model, days), args)
+        results["simulated"][name] = week
+        print(
+            f"simulated {days:g} days, one frame per {args.interval} s, faults {args.faults},"
+            f" digits={name}:"
+        )
+        for key, value in week.items():
+            print(f"  {key}: {value}")
+    if len(runs) > 1:
+        print_side_by_side(results["simulated"])
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _tesseract(psm: int) -> Callable[[object], object]:
+    return lambda _setup: TesseractDigits(psm)
+
+
+def print_side_by_side(weeks: dict[str, dict]) -> None:
+    keys = (
+        "frames",
+        "frames_read_right_before_gate",
+        "stored_share",
+        "wrong_stored",
+        "one_step_off_at_roller_boundary",
+        "latency_ms_median",
+    )
+    names = list(weeks)
+    print("\n" + f"{'':34}" + "".join(f"{n:>18}" for n in names))
+    for key in keys:
+        print(f"{key:34}" + "".join(f"{weeks[n][key]!s:>18}" for n in names))
 
 
 if __name__ == "__main__":
