@@ -1,14 +1,16 @@
 """Benchmark: consumption queries on a year of minute readings (525,600 rows).
 
-    .venv/bin/python benchmarks/consumption_bench.py [--data DIR] [--repeat N]
+    .venv/bin/python benchmarks/consumption_bench.py [--source own|simulator] [--data DIR]
 
-Generates the year itself (seeded household-like load, counter in 100 Wh steps like a meter
-with one decimal), stores it with Store.add_readings_bulk, builds the quarter-hour
-pre-aggregate, then times, side by side:
+Fills a fresh database with a year of minute readings of 2026, either generated here (seeded
+household-like load, counter shown in 100 Wh steps like rollers with one decimal) or from the
+simulator (stromzaehler.simulator, ideal 1 Wh readings as `simulate --readings-only` writes
+them), builds the quarter-hour pre-aggregate, then times, side by side:
   pre-aggregate   analytics.aggregate.consumption (what the API uses)
   naive readings  the same buckets computed from all readings of the range
   naive GROUP BY  SQL max-min per local bucket (the common shortcut; also wrong at boundaries)
-and the peak memory allocated during one query (tracemalloc).
+and the peak memory allocated during one query (tracemalloc). Finally it compares the daily
+buckets and the year total with the true energy of the generated year.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from stromzaehler.analytics.aggregate import consumption, refresh
-from stromzaehler.analytics.series import counter_modulus_wh
+from stromzaehler.analytics.aggregate import consumption, profile, refresh
+from stromzaehler.analytics.consumption import MEASURED
+from stromzaehler.analytics.series import CounterModel, counter_modulus_wh
 from stromzaehler.store import Store
 from stromzaehler.store.counters import CounterStore
 
@@ -32,11 +35,11 @@ ZONE = ZoneInfo("Europe/Berlin")
 YEAR_START_UTC = 1767222000  # 2026-01-01T00:00+01:00
 YEAR_END_UTC = 1798758000  # 2027-01-01T00:00+01:00
 MODULUS_WH = counter_modulus_wh(7, 1)
-GAP_LIMIT_S = 1800
+MODEL = CounterModel.for_meter(7, 1, 1800)  # 7 rollers, one decimal: 100 Wh steps
 
 
-def simulated_year(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(t_utc, counter_wh) once a minute for 2026, about 3500 kWh."""
+def own_year(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t_utc, counter_wh, true energy_wh) once a minute for 2026, about 2800 kWh."""
     rng = np.random.default_rng(seed)
     t_utc = np.arange(YEAR_START_UTC, YEAR_END_UTC, 60, dtype=np.int64)
     hour = (t_utc // 3600 + 1) % 24
@@ -45,7 +48,18 @@ def simulated_year(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     power_w = daily * seasonal * rng.gamma(2.0, 0.5, t_utc.size)
     energy_wh = 99_516_000 + np.cumsum(power_w / 60)
     counter_wh = (energy_wh // 100 * 100).astype(np.int64) % MODULUS_WH
-    return t_utc, counter_wh
+    return t_utc, counter_wh, energy_wh
+
+
+def simulator_year() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from stromzaehler.simulator.run import build_meter, reading_rows
+
+    meter = build_meter(0, YEAR_START_UTC, 3500.0, 99_516_000)
+    rows = [row for chunk in reading_rows(meter, 365, 60) for row in chunk]
+    t_utc = np.array([row[0] for row in rows], dtype=np.int64)
+    counter_wh = np.array([row[1] for row in rows], dtype=np.int64)
+    energy_wh = meter.start_wh + meter.consumed_wh_array(t_utc.astype(np.float64))
+    return t_utc, counter_wh, energy_wh
 
 
 def _timed(function, repeat: int) -> tuple[float, float]:
@@ -79,19 +93,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--data", type=Path, help="directory for the database (default: temp)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--source", choices=("own", "simulator"), default="own")
     args = parser.parse_args()
     data_dir = args.data or Path(tempfile.mkdtemp(prefix="consumption-bench-"))
     store = Store.open(data_dir)
     counters = CounterStore(store)
+    truth = None
     if store.count_readings() == 0:
-        t_utc, counter_wh = simulated_year()
+        t_utc, counter_wh, energy_wh = own_year() if args.source == "own" else simulator_year()
+        truth = (t_utc, energy_wh)
         started = time.perf_counter()
         pairs = zip(t_utc.tolist(), counter_wh.tolist(), strict=True)
         store.add_readings_bulk((t, c, 1.0, "simulated") for t, c in pairs)
-        print(f"insert {t_utc.size} readings (with triggers): "
+        print(f"insert {t_utc.size} readings ({args.source}, with triggers): "
               f"{time.perf_counter() - started:.2f} s")
     started = time.perf_counter()
-    steps = refresh(counters, GAP_LIMIT_S, MODULUS_WH)
+    steps = refresh(counters, MODEL)
     print(f"build quarter-hour pre-aggregate: {time.perf_counter() - started:.2f} s "
           f"({steps} steps)")
 
@@ -107,13 +124,13 @@ def main() -> int:
     for label, resolution, from_utc, to_utc, bucket_s in cases:
         fast = _timed(
             lambda r=resolution, a=from_utc, b=to_utc: consumption(
-                counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH
+                counters, r, a, b, ZONE, MODEL
             ),
             args.repeat,
         )
         naive = _timed(
             lambda r=resolution, a=from_utc, b=to_utc: consumption(
-                counters, r, a, b, ZONE, GAP_LIMIT_S, MODULUS_WH, use_quarters=False
+                counters, r, a, b, ZONE, MODEL, use_quarters=False
             ),
             max(1, args.repeat // 2),
         )
@@ -125,10 +142,21 @@ def main() -> int:
             )
             group_text = _cell(group)
         print(f"{label:<18} {_cell(fast):>22} {_cell(naive):>22} {group_text:>22}")
-    year = consumption(counters, "day", YEAR_START_UTC, YEAR_END_UTC, ZONE, GAP_LIMIT_S,
-                       MODULUS_WH)
-    print(f"year total {year.total_wh / 1000:.1f} kWh in {len(year.energy_wh)} days "
-          "(cells: best time, peak traced memory)")
+    print("(cells: best time, peak memory traced during one query)")
+    year_profile = _timed(
+        lambda: profile(counters, YEAR_START_UTC, YEAR_END_UTC, ZONE, MODEL), args.repeat
+    )
+    print(f"profile of the year: {_cell(year_profile)}")
+    days = consumption(counters, "day", YEAR_START_UTC, YEAR_END_UTC, ZONE, MODEL)
+    print(f"year total {days.total_wh / 1000:.3f} kWh in {len(days.energy_wh)} days")
+    if truth is not None:
+        true_wh = np.diff(np.interp(days.bounds_utc, *truth))
+        measured = days.quality == MEASURED
+        error_wh = np.abs(days.energy_wh - true_wh)[measured]
+        complete = days.quality != 2
+        print(f"vs truth: {measured.sum()} measured days, largest error {error_wh.max():.1f} Wh,"
+              f" mean {error_wh.mean():.1f} Wh; total of the complete days differs by "
+              f"{(days.energy_wh - true_wh)[complete].sum():.1f} Wh")
     return 0
 
 

@@ -19,7 +19,12 @@ from stromzaehler.analytics.consumption import (
     interpolate_energy,
 )
 from stromzaehler.analytics.periods import bucket_boundaries
-from stromzaehler.analytics.series import MeterReplacement, counter_modulus_wh, energy_series
+from stromzaehler.analytics.series import (
+    MeterReplacement,
+    counter_modulus_wh,
+    energy_series,
+    refine_steps,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MODULUS = counter_modulus_wh(7, 1)
@@ -185,3 +190,47 @@ def test_dst_days_in_consumption_have_23_and_25_hourly_buckets():
         assert len(energy) == hours
         assert set(energy.tolist()) == {600}
         assert set(quality.tolist()) == {MEASURED}
+
+
+def staircase(power_w: float, days: float, start: int = 1_774_000_000):
+    t = np.arange(start, start + int(days * 86400) + 1, 60, dtype=np.int64)
+    true_wh = 5_000_000 + (t - start) * power_w / 3600
+    return t, (true_wh // 100 * 100).astype(np.int64), true_wh
+
+
+def test_refined_steps_recover_quarter_hours_below_one_roller_step():
+    t, shown, _ = staircase(300, 2)
+    bounds = np.arange(t[0] + 3600, t[-1] - 3600, 900, dtype=np.int64)
+    plain, _ = bucket_energy(t, shown, bounds, 1800)
+    assert set(plain.tolist()) <= {0, 100}  # the staircase: all or nothing per quarter hour
+    points_t, points_e = refine_steps(t, shown, 100, 1800)
+    refined, quality = bucket_energy(points_t, points_e, bounds, 1800, t)
+    assert set(quality.tolist()) == {MEASURED}
+    assert np.abs(refined - 75).max() <= 5
+    assert abs(int(refined.sum()) - 75 * len(refined)) <= 10
+
+
+def test_refined_points_are_the_same_from_any_window():
+    t, shown, _ = staircase(170, 1)
+    points_t, points_e = refine_steps(t, shown, 100, 1800)
+    window = slice(200, 900)
+    part_t, part_e = refine_steps(t[window], shown[window], 100, 1800)
+    inner = (part_t > t[window][0]) & (part_t < t[window][-1])
+    full = dict(zip(points_t.tolist(), points_e.tolist(), strict=True))
+    assert inner.sum() > 5
+    assert all(full[a] == b for a, b in zip(part_t[inner].tolist(), part_e[inner].tolist(),
+                                            strict=True))
+
+
+def test_readings_finer_than_a_step_are_used_as_they_are():
+    t = arr([0, 60, 120, 180])
+    e = arr([1003, 1011, 1019, 1027])
+    assert refine_steps(t, e, 100, 1800)[1].tolist() == e.tolist()
+
+
+def test_a_gap_is_anchored_half_a_step_above_the_shown_values():
+    t = arr([0, 60, 120, 7320, 7380])
+    e = arr([1000, 1000, 1100, 1300, 1300])
+    points_t, points_e = refine_steps(t, e, 100, 1800)
+    assert points_t.tolist() == [0, 90, 120, 7320, 7380]
+    assert points_e.tolist() == [1050, 1100, 1150, 1350, 1350]

@@ -11,17 +11,18 @@ import pytest
 
 from stromzaehler.analytics import aggregate
 from stromzaehler.analytics.consumption import ESTIMATED, MEASURED, MISSING
-from stromzaehler.analytics.series import counter_modulus_wh
+from stromzaehler.analytics.series import CounterModel, counter_modulus_wh
 from stromzaehler.store import Store
 from stromzaehler.store.counters import CounterStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MODULUS = counter_modulus_wh(7, 1)
+EXACT = CounterModel(MODULUS, 1, 1800)  # readings with 1 Wh resolution
 DAY0 = int(datetime.fromisoformat("2026-10-24T00:00+02:00").timestamp())
 
 
 def query(counters, resolution, start, end, use_quarters=True):
-    return aggregate.consumption(counters, resolution, start, end, BERLIN, 1800, MODULUS,
+    return aggregate.consumption(counters, resolution, start, end, BERLIN, EXACT,
                                  use_quarters=use_quarters)
 
 
@@ -142,6 +143,59 @@ def test_refresh_works_in_steps_without_losing_anything(tmp_path, monkeypatch):
     t = np.arange(DAY0, DAY0 + 86400 + 1, 60, dtype=np.int64)
     store.add_readings_bulk([(int(a), int(a - DAY0) // 6, 1.0, "x") for a in t])
     counters = CounterStore(store)
-    assert aggregate.refresh(counters, 1800, MODULUS) >= 24
+    assert aggregate.refresh(counters, EXACT) >= 24
     day = both_ways(counters, "15min", DAY0, DAY0 + 86400)
     assert set(day.energy_wh.tolist()) == {150}
+
+
+STEPPED = CounterModel(MODULUS, 100, 1800)  # rollers with one decimal: 100 Wh steps
+
+
+def stepped_query(counters, resolution, start, end, use_quarters=True):
+    return aggregate.consumption(counters, resolution, start, end, BERLIN, STEPPED,
+                                 use_quarters=use_quarters)
+
+
+def stepped_readings(days: int, seed: int):
+    rng = np.random.default_rng(seed)
+    t = np.arange(DAY0, DAY0 + days * 86400, 60, dtype=np.int64)
+    power_w = np.repeat(rng.choice([60, 150, 400, 2500], size=t.size // 30 + 1), 30)[: t.size]
+    true_wh = 999_900_000 + np.cumsum(power_w / 60)
+    keep = rng.random(t.size) > 0.02  # a few lost frames
+    keep[600:700] = False  # and one gap of 100 minutes
+    shown = (true_wh // 100 * 100).astype(np.int64) % MODULUS
+    return t[keep], shown[keep]
+
+
+def test_stepped_counter_pre_aggregate_equals_direct_and_incremental_equals_rebuild(tmp_path):
+    t, shown = stepped_readings(2, seed=5)
+    bulk = CounterStore(Store.open(tmp_path / "bulk"))
+    bulk.store.add_readings_bulk([(int(a), int(b), 1.0, "x") for a, b in zip(t, shown,
+                                                                             strict=True)])
+    live = CounterStore(Store.open(tmp_path / "live"))
+    rows = [(a, b, 1.0, "x") for a, b in zip(t.tolist(), shown.tolist(), strict=True)]
+    for index in range(0, len(rows), 7):
+        live.store.add_readings_bulk(rows[index:index + 7])
+        if index % 91 == 0:  # queries in between refresh the pre-aggregate piece by piece
+            stepped_query(live, "15min", DAY0, DAY0 + 2 * 86400)
+    for resolution in ("15min", "hour", "day"):
+        fast = stepped_query(live, resolution, DAY0, DAY0 + 2 * 86400)
+        rebuilt = stepped_query(bulk, resolution, DAY0, DAY0 + 2 * 86400)
+        direct = stepped_query(bulk, resolution, DAY0, DAY0 + 2 * 86400, use_quarters=False)
+        assert fast.energy_wh.tolist() == rebuilt.energy_wh.tolist() == direct.energy_wh.tolist()
+        assert fast.quality.tolist() == rebuilt.quality.tolist() == direct.quality.tolist()
+    minutes = stepped_query(bulk, "minute", DAY0 + 3600, DAY0 + 7200)
+    hour = stepped_query(bulk, "hour", DAY0 + 3600, DAY0 + 7200)
+    assert minutes.energy_wh.sum() == hour.energy_wh.sum()
+
+
+def test_changing_the_counter_model_rebuilds_the_pre_aggregate(tmp_path):
+    t, shown = stepped_readings(1, seed=2)
+    counters = CounterStore(Store.open(tmp_path))
+    counters.store.add_readings_bulk([(int(a), int(b), 1.0, "x") for a, b in zip(t, shown,
+                                                                                 strict=True)])
+    staircase = query(counters, "15min", DAY0, DAY0 + 86400)
+    stepped = stepped_query(counters, "15min", DAY0, DAY0 + 86400)
+    direct = stepped_query(counters, "15min", DAY0, DAY0 + 86400, use_quarters=False)
+    assert stepped.energy_wh.tolist() == direct.energy_wh.tolist()
+    assert stepped.energy_wh.tolist() != staircase.energy_wh.tolist()

@@ -21,7 +21,7 @@ import numpy as np
 from .consumption import MISSING, QUARTER_S, Consumption, bucket_energy, buckets_from_quarters
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
-from .series import MeterReplacement, energy_series
+from .series import CounterModel, MeterReplacement, energy_series, refine_steps
 
 MAX_PROFILE_DAYS = 3 * 366
 REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
@@ -42,6 +42,8 @@ class CounterSource(Protocol):
     def readings_with_neighbours(
         self, from_utc: int, to_utc: int, neighbours: int = 1
     ) -> tuple[np.ndarray, np.ndarray]: ...
+    def readings_before(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def readings_after(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]: ...
     def replacements(
         self, from_utc: int | None = None, to_utc: int | None = None
     ) -> Sequence[ReplacementRow]: ...
@@ -56,20 +58,62 @@ class CounterSource(Protocol):
         estimated: Sequence[int],
     ) -> None: ...
     def quarters(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    def time_range(self) -> tuple[int, int] | None: ...
+    def model_key(self) -> str | None: ...
+    def set_model_key(self, key: str) -> None: ...
+
+
+def _informative(energy_wh: np.ndarray, t_utc: np.ndarray, model: CounterModel) -> np.ndarray:
+    """Per interval (k-1, k): does refine_steps put a point inside [t[k-1], t[k]]?"""
+    exact = energy_wh % max(model.resolution_wh, 1) != 0
+    return ((np.diff(energy_wh) != 0) | (np.diff(t_utc) > model.gap_limit_s)
+            | exact[1:] | exact[:-1])
+
+
+def _settled_before(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: int,
+                    model: CounterModel) -> bool:
+    return bool(np.any((t_utc[1:] <= at_utc) & _informative(energy_wh, t_utc, model)))
+
+
+def _settled_after(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: int,
+                   model: CounterModel) -> bool:
+    return bool(np.any((t_utc[:-1] >= at_utc) & _informative(energy_wh, t_utc, model)))
 
 
 def load_series(
-    source: CounterSource, from_utc: int, to_utc: int, neighbours: int, modulus_wh: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Continuous (t_utc, energy_wh) around [from_utc, to_utc], counter events applied."""
-    times, counters = source.readings_with_neighbours(from_utc, to_utc, neighbours)
-    lo = int(times[0]) if times.size and times[0] < from_utc else _FAR_PAST
-    hi = int(times[-1]) if times.size and times[-1] > to_utc else _FAR_FUTURE
-    events = [
-        MeterReplacement(int(r.t_utc), int(r.old_end_wh), int(r.new_start_wh))
-        for r in source.replacements(lo, hi)
-    ]
-    return energy_series(times, counters, events, modulus_wh)
+    source: CounterSource, from_utc: int, to_utc: int, model: CounterModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reading_t, point_t, point_e) around [from_utc, to_utc], counter events applied.
+
+    reading_t are the times of the readings (for quality), point_t/point_e the continuous
+    energy series to interpolate (refined for counters with coarse steps). Enough readings
+    are loaded on each side that the points inside the range are those of the whole history.
+    """
+    inside_t, inside_c = source.readings_with_neighbours(from_utc, to_utc, 0)
+    before_n = after_n = 16
+    while True:
+        before_t, before_c = source.readings_before(from_utc, before_n)
+        after_t, after_c = source.readings_after(to_utc, after_n)
+        times = np.concatenate((before_t, inside_t, after_t))
+        counters = np.concatenate((before_c, inside_c, after_c))
+        lo = int(times[0]) if before_t.size else _FAR_PAST
+        hi = int(times[-1]) if after_t.size else _FAR_FUTURE
+        events = [
+            MeterReplacement(int(r.t_utc), int(r.old_end_wh), int(r.new_start_wh))
+            for r in source.replacements(lo, hi)
+        ]
+        reading_t, energy = energy_series(times, counters, events, model.modulus_wh)
+        if model.resolution_wh <= 1:
+            return reading_t, reading_t, energy
+        start_ok = before_t.size < before_n or _settled_before(reading_t, energy, from_utc,
+                                                                model)
+        end_ok = after_t.size < after_n or _settled_after(reading_t, energy, to_utc, model)
+        if start_ok and end_ok:
+            break
+        before_n *= 1 if start_ok else 8
+        after_n *= 1 if end_ok else 8
+    point_t, point_e = refine_steps(reading_t, energy, model.resolution_wh, model.gap_limit_s)
+    return reading_t, point_t, point_e
 
 
 def _floor_quarter(t_utc: int) -> int:
@@ -80,34 +124,60 @@ def _ceil_quarter(t_utc: int) -> int:
     return -(-t_utc // QUARTER_S) * QUARTER_S
 
 
-def refresh_step(source: CounterSource, gap_limit_s: int, modulus_wh: int) -> bool:
+def _model_key(model: CounterModel) -> str:
+    return f"modulus={model.modulus_wh} resolution={model.resolution_wh} gap={model.gap_limit_s}"
+
+
+def refresh_step(source: CounterSource, model: CounterModel) -> bool:
     """Recompute the quarters of (a week of) the dirty range; False when nothing was dirty.
 
-    Points whose time lies in [lo, hi] changed; the quarters that depend on them are those
-    overlapping [last point before lo, first point after hi], widened to whole quarters.
-    Computing those needs the points from one before their start to one after their end.
+    Readings whose time lies in [lo, hi] changed. They change the points between the reading
+    before lo and the reading after hi, so the quarters to recompute are those overlapping
+    [last point before that reading, first point after the other], widened to whole quarters.
     """
     with source.transaction():
+        if source.model_key() != _model_key(model):
+            span = source.time_range()
+            source.replace_quarters(_FAR_PAST, _FAR_FUTURE, [], [], [])
+            source.set_dirty_range(span)
+            source.set_model_key(_model_key(model))
         dirty = source.dirty_range()
         if dirty is None:
             return False
         lo, hi = dirty
         step_hi = min(hi, lo + REFRESH_CHUNK_S)
-        times, _ = load_series(source, lo, step_hi, 1, modulus_wh)
-        before = int(np.searchsorted(times, lo, side="left")) - 1
-        after = int(np.searchsorted(times, step_hi, side="right"))
-        q_lo = _floor_quarter(int(times[before])) if before >= 0 else _FAR_PAST
-        q_hi = _ceil_quarter(int(times[after])) if after < times.size else _FAR_FUTURE
-        load_lo = q_lo if before >= 0 else lo
-        load_hi = q_hi if after < times.size else step_hi
-        times, energy = load_series(source, load_lo, load_hi, 1, modulus_wh)
+        around, _ = source.readings_with_neighbours(lo, step_hi, 1)
+        r_before = int(around[0]) if around.size and around[0] < lo else None
+        r_after = int(around[-1]) if around.size and around[-1] > step_hi else None
+        reading_t, point_t, _ = load_series(
+            source,
+            lo if r_before is None else r_before - 1,
+            step_hi if r_after is None else r_after + 1,
+            model,
+        )
+        q_lo, q_hi = _FAR_PAST, _FAR_FUTURE
+        if r_before is not None:
+            earlier = point_t[point_t < r_before]
+            if earlier.size:
+                q_lo = _floor_quarter(int(earlier[-1]))
+        if r_after is not None:
+            later = point_t[point_t > r_after]
+            if later.size:
+                q_hi = _ceil_quarter(int(later[0]))
+        reading_t, point_t, point_e = load_series(
+            source,
+            q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else lo,
+            q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else step_hi,
+            model,
+        )
         quarters = np.empty(0, np.int64)
-        if times.size >= 2:
-            first_q = max(q_lo, _floor_quarter(int(times[0])))
-            end_q = min(q_hi, _ceil_quarter(int(times[-1])))
+        if reading_t.size >= 2:
+            first_q = max(q_lo, _floor_quarter(int(reading_t[0])))
+            end_q = min(q_hi, _ceil_quarter(int(reading_t[-1])))
             quarters = np.arange(first_q, end_q + 1, QUARTER_S, dtype=np.int64)
         if quarters.size >= 2:
-            energy_wh, quality = bucket_energy(times, energy, quarters, gap_limit_s)
+            energy_wh, quality = bucket_energy(point_t, point_e, quarters, model.gap_limit_s,
+                                               reading_t)
             keep = quality != MISSING
             source.replace_quarters(
                 q_lo,
@@ -122,10 +192,10 @@ def refresh_step(source: CounterSource, gap_limit_s: int, modulus_wh: int) -> bo
     return True
 
 
-def refresh(source: CounterSource, gap_limit_s: int, modulus_wh: int) -> int:
+def refresh(source: CounterSource, model: CounterModel) -> int:
     """Bring the quarter-hour pre-aggregate up to date; returns the number of steps taken."""
     steps = 0
-    while refresh_step(source, gap_limit_s, modulus_wh):
+    while refresh_step(source, model):
         steps += 1
     return steps
 
@@ -136,19 +206,20 @@ def consumption(
     from_utc: int,
     to_utc: int,
     zone: ZoneInfo,
-    gap_limit_s: int,
-    modulus_wh: int,
+    model: CounterModel,
     use_quarters: bool = True,
 ) -> Consumption:
     """Buckets covering [from_utc, to_utc) in local time; raises periods.RangeError."""
     bounds = bucket_boundaries(resolution, from_utc, to_utc, zone)
     if use_quarters and resolution != "minute" and not np.any(bounds % QUARTER_S):
-        refresh(source, gap_limit_s, modulus_wh)
+        refresh(source, model)
         quarter_utc, quarter_wh, estimated = source.quarters(int(bounds[0]), int(bounds[-1]))
         energy_wh, quality = buckets_from_quarters(quarter_utc, quarter_wh, estimated, bounds)
     else:
-        times, energy = load_series(source, int(bounds[0]), int(bounds[-1]), 1, modulus_wh)
-        energy_wh, quality = bucket_energy(times, energy, bounds, gap_limit_s)
+        reading_t, point_t, point_e = load_series(source, int(bounds[0]), int(bounds[-1]),
+                                                  model)
+        energy_wh, quality = bucket_energy(point_t, point_e, bounds, model.gap_limit_s,
+                                           reading_t)
     return Consumption(resolution, zone.key, bounds, energy_wh, quality)
 
 
@@ -169,8 +240,7 @@ def profile(
     from_utc: int,
     to_utc: int,
     zone: ZoneInfo,
-    gap_limit_s: int,
-    modulus_wh: int,
+    model: CounterModel,
 ) -> dict[str, Any]:
     """Load profile of the local days covering [from_utc, to_utc), with the period of the same
     length just before it for comparison."""
@@ -180,7 +250,7 @@ def profile(
     start, end = int(days[0]), int(days[-1])
     if start % QUARTER_S or end % QUARTER_S:
         raise RangeError(f"time zone {zone.key} has an offset that is not a whole quarter hour")
-    refresh(source, gap_limit_s, modulus_wh)
+    refresh(source, model)
     current = quarter_series(source, start, end)
     previous = quarter_series(source, start - (end - start), start)
     return load_profile(current, zone, previous)

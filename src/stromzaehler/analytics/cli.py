@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from . import aggregate, events
 from .export import consumption_csv, consumption_dict
 from .periods import RESOLUTIONS, RangeError, parse_instant
-from .series import counter_modulus_wh
+from .series import CounterModel
 
 DEFAULT_SPAN_S = {"minute": 2 * 3600, "15min": 86400, "hour": 2 * 86400, "day": 31 * 86400,
                   "month": 366 * 86400, "year": 5 * 366 * 86400}
@@ -84,9 +84,10 @@ class _Setup:
 
         settings = settings_from_args(args)
         self.zone = ZoneInfo(settings.analytics.timezone)
-        self.gap_limit_s = int(settings.analytics.gap_limit_s)
-        self.modulus_wh = counter_modulus_wh(len(settings.meter.digit_boxes),
-                                             settings.meter.decimals)
+        self.model = CounterModel.for_meter(len(settings.meter.digit_boxes),
+                                            settings.meter.decimals,
+                                            int(settings.analytics.gap_limit_s))
+        self.modulus_wh = self.model.modulus_wh
         self.store = Store.open(Path(settings.storage.data_dir))
         self.counters = CounterStore(self.store)
 
@@ -113,7 +114,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         from_utc, to_utc = setup.range(args, DEFAULT_SPAN_S[args.resolution])
         result = aggregate.consumption(setup.counters, args.resolution, from_utc, to_utc,
-                                       setup.zone, setup.gap_limit_s, setup.modulus_wh)
+                                       setup.zone, setup.model)
         if args.format == "json":
             text = json.dumps(consumption_dict(result), indent=1)
         else:
@@ -129,8 +130,7 @@ def run_profile(args: argparse.Namespace) -> int:
     setup = _Setup(args)
     try:
         from_utc, to_utc = setup.range(args, 28 * 86400)
-        result = aggregate.profile(setup.counters, from_utc, to_utc, setup.zone,
-                                   setup.gap_limit_s, setup.modulus_wh)
+        result = aggregate.profile(setup.counters, from_utc, to_utc, setup.zone, setup.model)
     except (RangeError, ValueError) as error:
         return _fail(str(error))
     print(json.dumps(result, indent=1))

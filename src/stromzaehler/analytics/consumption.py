@@ -39,9 +39,11 @@ def interpolate_energy(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: np.ndar
     return e_left + share
 
 
-def bucket_quality(t_utc: np.ndarray, bounds_utc: np.ndarray, gap_limit_s: int) -> np.ndarray:
+def bucket_quality(reading_t_utc: np.ndarray, bounds_utc: np.ndarray, gap_limit_s: int
+                   ) -> np.ndarray:
     """Quality of each bucket [bounds[i], bounds[i+1]): missing when a reading before its start
     or after its end is lacking, estimated when it overlaps a gap longer than gap_limit_s."""
+    t_utc = reading_t_utc
     bounds = np.asarray(bounds_utc, dtype=np.int64)
     n = t_utc.size
     quality = np.full(bounds.size - 1, MISSING, dtype=np.int8)
@@ -59,11 +61,20 @@ def bucket_quality(t_utc: np.ndarray, bounds_utc: np.ndarray, gap_limit_s: int) 
 
 
 def bucket_energy(
-    t_utc: np.ndarray, energy_wh: np.ndarray, bounds_utc: np.ndarray, gap_limit_s: int
+    t_utc: np.ndarray,
+    energy_wh: np.ndarray,
+    bounds_utc: np.ndarray,
+    gap_limit_s: int,
+    reading_t_utc: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(energy_wh per bucket, quality per bucket); energy is 0 where quality is MISSING."""
+    """(energy_wh per bucket, quality per bucket); energy is 0 where quality is MISSING.
+
+    (t_utc, energy_wh) is the series to interpolate; quality follows the times of the readings
+    (reading_t_utc, default t_utc), which differ when the series was refined from them.
+    """
     at_bounds = interpolate_energy(t_utc, energy_wh, bounds_utc)
-    quality = bucket_quality(t_utc, bounds_utc, gap_limit_s)
+    readings = t_utc if reading_t_utc is None else reading_t_utc
+    quality = bucket_quality(readings, bounds_utc, gap_limit_s)
     energy = np.diff(at_bounds)
     energy[quality == MISSING] = 0
     return energy, quality

@@ -22,6 +22,20 @@ class MeterReplacement:
     new_start_wh: int
 
 
+@dataclass(frozen=True)
+class CounterModel:
+    """How to read a meter's counter values: where it rolls over, the energy of one step of its
+    last roller, and from which interval on readings are too far apart to be 'measured'."""
+
+    modulus_wh: int = 1_000_000_000
+    resolution_wh: int = 1
+    gap_limit_s: int = 1800
+
+    @classmethod
+    def for_meter(cls, digits: int, decimals: int, gap_limit_s: int = 1800) -> CounterModel:
+        return cls(counter_modulus_wh(digits, decimals), 10 ** (3 - decimals), gap_limit_s)
+
+
 def counter_modulus_wh(digits: int, decimals: int) -> int:
     """The counter value at which the rollers show all zeros again, in Wh.
 
@@ -93,3 +107,49 @@ def energy_series(
     _, first = np.unique(reversed_t, return_index=True)
     keep = all_t.size - 1 - first
     return all_t[keep], all_e[keep]
+
+
+def refine_steps(
+    t_utc: np.ndarray, energy_wh: np.ndarray, resolution_wh: int, gap_limit_s: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points that locate the energy better than readings of a counter with coarse steps.
+
+    A counter whose last roller counts resolution_wh (100 Wh for one decimal) shows the same
+    value for many readings at low power; interpolating between those readings would draw a
+    staircase (all of a step's energy in the minute the roller turned). The information is in
+    the moments the value changes: between readings k-1 and k the energy passed the value of
+    reading k. Expecting the energy half a step above the shown value at reading k-1, the
+    crossing lies at the fraction 1 - step/(2*change) of the interval (the middle for one step,
+    near the end for a change of many steps). Around a gap longer than gap_limit_s, and at the
+    first and last reading, the readings themselves are the points, half a step above the shown
+    value. A reading that is not a whole number of steps (a finer source, e.g. the simulator's
+    ideal readings) is exact and used as it is. Each point depends only on the readings of its
+    interval, so any window of readings gives the same points wherever it overlaps another.
+    """
+    if resolution_wh <= 1 or t_utc.size < 2:
+        return t_utc, energy_wh
+    half_step = resolution_wh // 2
+    exact = energy_wh % resolution_wh != 0
+    interval_s = np.diff(t_utc)
+    change_wh = np.diff(energy_wh)
+    short = interval_s <= gap_limit_s
+    stepped = ~exact[:-1] & ~exact[1:]
+    k = np.flatnonzero(short & stepped & (change_wh > 0))
+    offset_s = (interval_s[k] * (2 * change_wh[k] - resolution_wh)) // (2 * change_wh[k])
+    crossing_t = t_utc[k] + np.clip(offset_s, 1, interval_s[k])
+    crossing_e = energy_wh[k + 1]
+    long_gap = np.flatnonzero(~short)
+    ends = np.unique(np.concatenate(([0], long_gap, long_gap + 1, [t_utc.size - 1])))
+    anchor = ends[~exact[ends]]
+    exact_index = np.flatnonzero(exact)
+    times = np.concatenate((crossing_t, t_utc[anchor], t_utc[exact_index]))
+    values = np.concatenate(
+        (crossing_e, energy_wh[anchor] + half_step, energy_wh[exact_index])
+    )
+    kind = np.concatenate((np.zeros(k.size, np.int8), np.ones(anchor.size + exact_index.size,
+                                                               np.int8)))
+    order = np.lexsort((kind, times))
+    times, values = times[order], values[order]
+    # A crossing at the very reading that is also a point itself: the reading (later) wins.
+    last_of_equal = np.append(times[1:] != times[:-1], True)
+    return times[last_of_equal], values[last_of_equal]

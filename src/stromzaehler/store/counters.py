@@ -43,6 +43,13 @@ class Correction:
     note: str | None = None
 
 
+def _arrays(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    array = np.array(rows, dtype=np.int64)
+    return array[:, 0].copy(), array[:, 1].copy()
+
+
 class CounterStore:
     """Consumption's view of the store; takes the Store, keeps no state of its own."""
 
@@ -65,23 +72,34 @@ class CounterStore:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Effective readings with from_utc <= t <= to_utc plus `neighbours` on each side,
         as (t_utc, counter_wh) int64 arrays in time order."""
-        before = self._db.execute(
+        before = self._rows(
             f"{_EFFECTIVE} AND r.t_utc < ? ORDER BY r.t_utc DESC, r.id DESC LIMIT ?",
             (from_utc, neighbours),
-        ).fetchall()
-        inside = self._db.execute(
+        )[::-1]
+        inside = self._rows(
             f"{_EFFECTIVE} AND r.t_utc >= ? AND r.t_utc <= ? ORDER BY r.t_utc, r.id",
             (from_utc, to_utc),
-        ).fetchall()
-        after = self._db.execute(
-            f"{_EFFECTIVE} AND r.t_utc > ? ORDER BY r.t_utc, r.id LIMIT ?",
-            (to_utc, neighbours),
-        ).fetchall()
-        rows = before[::-1] + inside + after
-        if not rows:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        array = np.array(rows, dtype=np.int64)
-        return array[:, 0].copy(), array[:, 1].copy()
+        )
+        after = self._rows(
+            f"{_EFFECTIVE} AND r.t_utc > ? ORDER BY r.t_utc, r.id LIMIT ?", (to_utc, neighbours)
+        )
+        return _arrays(before + inside + after)
+
+    def readings_before(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The last `count` effective readings with t < t_utc, in time order."""
+        return _arrays(self._rows(
+            f"{_EFFECTIVE} AND r.t_utc < ? ORDER BY r.t_utc DESC, r.id DESC LIMIT ?",
+            (t_utc, count),
+        )[::-1])
+
+    def readings_after(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first `count` effective readings with t > t_utc, in time order."""
+        return _arrays(self._rows(
+            f"{_EFFECTIVE} AND r.t_utc > ? ORDER BY r.t_utc, r.id LIMIT ?", (t_utc, count)
+        ))
+
+    def _rows(self, sql: str, parameters: tuple) -> list[tuple[int, int]]:
+        return self._db.execute(sql, parameters).fetchall()
 
     def reading_at(self, t_utc: int) -> tuple[int, str] | None:
         """(stored counter_wh, source) of a reading at exactly t_utc, without corrections."""
@@ -137,6 +155,21 @@ class CounterStore:
             )
 
     # quarter-hour pre-aggregate: one row per UTC day, 96 quarters packed little-endian
+
+    def model_key(self) -> str | None:
+        """Parameters the stored quarters were computed with (see analytics.aggregate)."""
+        row = self._db.execute(
+            "SELECT value FROM state WHERE key = 'consumption.model'"
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_model_key(self, key: str) -> None:
+        """Inside a transaction."""
+        self._db.execute(
+            "INSERT INTO state (key, value) VALUES ('consumption.model', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key,),
+        )
 
     def dirty_range(self) -> tuple[int, int] | None:
         row = self._db.execute("SELECT lo_utc, hi_utc FROM consumption_dirty").fetchone()

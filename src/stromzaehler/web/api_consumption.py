@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from ..analytics import aggregate, events
 from ..analytics.export import consumption_csv, consumption_dict
 from ..analytics.periods import RESOLUTIONS, RangeError
-from ..analytics.series import counter_modulus_wh
+from ..analytics.series import CounterModel
 from ..config import Settings
 from ..store import Store
 from ..store.counters import CounterStore
@@ -39,16 +39,19 @@ PROFILE_DEFAULT_SPAN_S = 28 * 86400
 @dataclass(frozen=True)
 class _Context:
     zone: ZoneInfo
-    gap_limit_s: int
-    modulus_wh: int
+    model: CounterModel
+
+    @property
+    def modulus_wh(self) -> int:
+        return self.model.modulus_wh
 
 
 def _context(settings: Settings) -> _Context:
     meter = settings.meter
     return _Context(
         zone=ZoneInfo(settings.analytics.timezone),
-        gap_limit_s=int(settings.analytics.gap_limit_s),
-        modulus_wh=counter_modulus_wh(len(meter.digit_boxes), meter.decimals),
+        model=CounterModel.for_meter(len(meter.digit_boxes), meter.decimals,
+                                     int(settings.analytics.gap_limit_s)),
     )
 
 
@@ -69,7 +72,7 @@ def _consumption(store: Store, settings: Settings, resolution: str, from_: str |
     from_utc, to_utc = _range(from_, to, DEFAULT_SPAN_S[resolution], ctx.zone)
     try:
         return aggregate.consumption(CounterStore(store), resolution, from_utc, to_utc,
-                                     ctx.zone, ctx.gap_limit_s, ctx.modulus_wh)
+                                     ctx.zone, ctx.model)
     except RangeError as error:
         raise HTTPException(422, str(error)) from None
 
@@ -129,7 +132,7 @@ def profile(
     from_utc, to_utc = _range(from_, to, PROFILE_DEFAULT_SPAN_S, ctx.zone)
     try:
         result = aggregate.profile(CounterStore(store), from_utc, to_utc, ctx.zone,
-                                   ctx.gap_limit_s, ctx.modulus_wh)
+                                   ctx.model)
     except RangeError as error:
         raise HTTPException(422, str(error)) from None
     return Response(json.dumps(result), media_type="application/json")
