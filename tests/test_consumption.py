@@ -234,3 +234,20 @@ def test_a_gap_is_anchored_half_a_step_above_the_shown_values():
     points_t, points_e = refine_steps(t, e, 100, 1800)
     assert points_t.tolist() == [0, 90, 120, 7320, 7380]
     assert points_e.tolist() == [1050, 1100, 1150, 1350, 1350]
+
+
+def test_json_text_and_dict_agree_including_null_for_missing():
+    import json
+
+    from stromzaehler.analytics.consumption import Consumption
+    from stromzaehler.analytics.export import consumption_dict, consumption_json
+
+    bounds = bucket_boundaries("hour", utc("2026-10-25T00:00+02:00"),
+                               utc("2026-10-25T05:00+01:00"), BERLIN)
+    quality = np.array([MEASURED, ESTIMATED, MISSING, MEASURED, MEASURED, MEASURED], np.int8)
+    energy = np.array([1234, 5, 0, 1000, 999, 1], np.int64)
+    result = Consumption("hour", "Europe/Berlin", bounds, energy, quality)
+    as_dict = consumption_dict(result)
+    assert json.loads(consumption_json(result)) == as_dict
+    assert as_dict["buckets"][2]["kwh"] is None
+    assert as_dict["total_kwh"] == 3.239
