@@ -10,7 +10,9 @@ differences (target: each within 25 %):
 - noise: standard deviation of the red channel's noise by Immerkaer's method, on a flat part
   of the meter face;
 - mean colour (BGR) of band pixels and of digit pixels; the difference is the distance of the
-  two colours relative to the real colour's length.
+  two colours relative to the real colour's length;
+- digit shape: normalised cross-correlation of each simulated digit box with the real frame
+  (best within +-6 px, since the real rollers rest slightly off-centre).
 """
 
 from __future__ import annotations
@@ -68,6 +70,19 @@ def frame_stats(image: np.ndarray) -> dict[str, float | np.ndarray]:
     }
 
 
+def digit_shape_similarity(real: np.ndarray, sim: np.ndarray, slack_px: int = 6) -> list[float]:
+    """Per box: normalised cross-correlation (red channel) of the simulated digit box with the
+    real frame, best over shifts of up to `slack_px` (real rollers rest a little off-centre)."""
+    scores = []
+    for box in REFERENCE_BOXES:
+        window = real[box.y - slack_px:box.y + box.h + slack_px,
+                      box.x - slack_px:box.x + box.w + slack_px, 2].astype(np.float32)
+        template = sim[box.y:box.y + box.h, box.x:box.x + box.w, 2].astype(np.float32)
+        result = cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED)
+        scores.append(float(result.max()))
+    return scores
+
+
 def relative_difference(real: float | np.ndarray, sim: float | np.ndarray) -> float:
     real_a, sim_a = np.atleast_1d(real).astype(float), np.atleast_1d(sim).astype(float)
     return float(np.linalg.norm(sim_a - real_a) / np.linalg.norm(real_a))
@@ -123,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, real_value in real_stats.items():
         diff = relative_difference(real_value, sim_stats[name])
         print(f"| {name} | {fmt(real_value)} | {fmt(sim_stats[name])} | {diff:.1%} |")
+    shapes = digit_shape_similarity(real, sim)
+    print(f"\ndigit shape: normalised cross-correlation of each simulated box with the real "
+          f"frame: {', '.join(f'{v:.2f}' for v in shapes)} (mean {np.mean(shapes):.2f})")
     # Noise, jitter and exposure drift differ per frame: how far does the worst frame go?
     worst = dict.fromkeys(real_stats, 0.0)
     for seed in range(args.spread):

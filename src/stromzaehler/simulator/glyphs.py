@@ -28,7 +28,7 @@ _STROKES: dict[int, list[tuple]] = {
         ("line", 0.7, 0.75, 0.7, 1.97)],
     5: [("line", 0.86, 0.05, 0.2, 0.05), ("line", 0.2, 0.05, 0.15, 0.9),
         ("arc", 0.5, 1.35, 0.41, 0.6, -150, 145)],
-    6: [("arc", 0.5, 1.4, 0.41, 0.56, 0, 360), ("line", 0.12, 1.25, 0.68, 0.03)],
+    6: [("arc", 0.5, 1.4, 0.41, 0.56, 0, 360), ("line", 0.12, 1.25, 0.78, 0.03)],
     7: [("line", 0.06, 0.05, 0.94, 0.05), ("line", 0.94, 0.05, 0.34, 1.97)],
     8: [("arc", 0.5, 0.5, 0.35, 0.45, 0, 360), ("arc", 0.5, 1.44, 0.42, 0.52, 0, 360)],
     9: [("arc", 0.5, 0.6, 0.41, 0.56, 0, 360), ("line", 0.88, 0.75, 0.32, 1.97)],
@@ -39,7 +39,7 @@ _STROKES: dict[int, list[tuple]] = {
 def glyph_mask(digit: int, width_px: int, height_px: int, stroke_px: float) -> np.ndarray:
     """Coverage in [0, 1] (float32, height x width) of one digit filling the given size."""
     s = _SUPERSAMPLE
-    pad = stroke_px / 2.0 + 1.0
+    pad = stroke_px / 2.0
     inner_w, inner_h = width_px - 2 * pad, height_px - 2 * pad
     canvas = np.zeros((height_px * s, width_px * s), dtype=np.uint8)
     thickness = max(1, round(stroke_px * s))

@@ -51,8 +51,8 @@ class RenderOptions:
     digit_boxes: tuple[Box, ...] | None = None   # default: reference boxes, or evenly spaced
     disc_window: Box = DISC_WINDOW
     pitch_px: int = 88            # arc length between two digits on a roller
-    glyph_w_px: int = 44
-    glyph_h_px: int = 80
+    glyph_w_px: int = 50
+    glyph_h_px: int = 84
     stroke_px: float = 12.0
     exposure: float = 205.0       # 8-bit red value of the white face at the brightest spot
     exposure_drift: float = 0.06  # relative, slow (hours) plus a little per frame
@@ -119,7 +119,7 @@ class Renderer:
         self._tape = digit_tape(o.pitch_px, 60, o.glyph_w_px, o.glyph_h_px, o.stroke_px)
         # Cylinder projection: window row v (from the digit centre) shows arc R * asin(v / R).
         radius = 10 * o.pitch_px / (2 * math.pi)
-        self._window_top, self._window_bottom = -51, 55   # rows relative to the digit centre
+        self._window_top, self._window_bottom = -47, 55   # rows relative to the digit centre
         v = np.arange(self._window_top, self._window_bottom, dtype=np.float64) + 0.5
         self._window_arc = radius * np.arcsin(np.clip(v / radius, -1, 1))
         self._window_shade = np.sqrt(np.cos(np.arcsin(np.clip(v / radius, -1, 1)))).astype(
