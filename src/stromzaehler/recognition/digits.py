@@ -1,0 +1,143 @@
+"""Digit model runtime: one roller crop in, roller position and calibrated confidence out.
+
+The network (trained by `training/train.py`) sees a single-channel crop of INPUT_W x INPUT_H
+pixels and predicts a distribution over 100 bins of the roller position (bin k = position
+k/10, so 3.5 is half-way from 3 to 4). Everything here runs with Debian's OpenCV 4.6 and
+NumPy 1.24 through `cv2.dnn`; no torch or onnxruntime at run time.
+
+How `value`, `digit` and `confidence` relate:
+- The circle [0, 10) is cut into 20 zones of half a digit: the digit zone of d is
+  [d - 0.25, d + 0.25) (bins d.8, d.9 of the previous digit are d-0.2, d-0.1; so bins
+  d-0.2 .. d+0.2), and the transition zone between d and d+1 is [d + 0.25, d + 0.75).
+- `value` is the circular mean of the distribution around its most likely bin.
+- `confidence` is the calibrated probability mass of the zone that holds `value`.
+- `digit` is str(d) when `value` lies in the digit zone of d and `confidence` is at least
+  `min_confidence`; otherwise None (between two digits, or unreadable).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+INPUT_W = 24
+INPUT_H = 40
+N_BINS = 100
+BINS_PER_DIGIT = N_BINS // 10
+# Standard deviations below this (in 0..255 grey levels) are treated as "no contrast", so a
+# dark or blank crop stays flat instead of having its noise stretched to full contrast.
+MIN_CONTRAST_STD = 12.0
+# Bins on each side of the most likely bin that enter the circular mean of `value`.
+VALUE_WINDOW_BINS = 5
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_PATH = MODELS_DIR / "digits.onnx"
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    digit: str | None  # "0".."9", None when between two digits / unreadable
+    value: float  # roller position in [0, 10): 3.5 = half-way from 3 to 4
+    confidence: float  # 0..1, calibrated
+
+
+def to_single_channel(crop_bgr: np.ndarray) -> np.ndarray:
+    """Resize a BGR crop to the model input and project it onto one contrast channel.
+
+    The projection is the first principal component of the crop's colours: under the Pi's red
+    LED only the red channel carries the digit, under daylight all channels do, and a red
+    digit on a white roller lives in green and blue. PCA picks whatever axis holds the
+    contrast. The sign is fixed so that the channel grows with brightness (polarity of the
+    digit is left to the network, which is trained on both). Returns float32 (INPUT_H, INPUT_W)
+    standardised to zero mean and unit contrast.
+    """
+    if crop_bgr.ndim == 2:
+        crop_bgr = cv2.cvtColor(crop_bgr, cv2.COLOR_GRAY2BGR)
+    small = cv2.resize(crop_bgr, (INPUT_W, INPUT_H), interpolation=cv2.INTER_AREA)
+    pixels = small.reshape(-1, 3).astype(np.float32)
+    mean = pixels.mean(axis=0)
+    centred = pixels - mean
+    cov = centred.T @ centred / len(centred)
+    _, eigvecs = np.linalg.eigh(cov)
+    axis = eigvecs[:, -1]
+    if axis.sum() < 0:
+        axis = -axis
+    projected = centred @ axis
+    std = float(projected.std())
+    scaled = projected / max(std, MIN_CONTRAST_STD)
+    return scaled.reshape(INPUT_H, INPUT_W).astype(np.float32)
+
+
+def decode_bins(logits: np.ndarray, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn (N, 100) logits into (values, zone confidences) after temperature scaling."""
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    probs = np.exp(scaled)
+    probs /= probs.sum(axis=1, keepdims=True)
+    n = len(probs)
+    top = probs.argmax(axis=1)
+    offsets = np.arange(-VALUE_WINDOW_BINS, VALUE_WINDOW_BINS + 1)
+    idx = (top[:, None] + offsets[None, :]) % N_BINS
+    window = probs[np.arange(n)[:, None], idx]
+    shift = (window * offsets[None, :]).sum(axis=1) / np.maximum(window.sum(axis=1), 1e-12)
+    values = ((top + shift) / BINS_PER_DIGIT) % 10.0
+    # Zone z (0..19) covers bins [5z - 2, 5z + 2]; even zones are digits, odd are transitions.
+    zone_mass = np.roll(probs, 2, axis=1).reshape(n, 20, 5).sum(axis=2)
+    zones = np.floor((values * BINS_PER_DIGIT + 2.5) / 5.0).astype(int) % 20
+    confidences = zone_mass[np.arange(n), zones]
+    return values, confidences
+
+
+class DigitModel:
+    """The packaged digit CNN, run through OpenCV's dnn module."""
+
+    def __init__(self, net: cv2.dnn.Net, temperature: float, min_confidence: float) -> None:
+        self._net = net
+        self.temperature = temperature
+        self.min_confidence = min_confidence
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> DigitModel:
+        """Load the ONNX model (default: the packaged one) and its JSON metadata beside it."""
+        model_path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+        meta_path = model_path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        if meta.get("head", "bins100") != "bins100":
+            raise ValueError(f"{model_path}: unsupported head {meta.get('head')!r}")
+        if (meta.get("input_w", INPUT_W), meta.get("input_h", INPUT_H)) != (INPUT_W, INPUT_H):
+            raise ValueError(f"{model_path}: input size differs from the runtime's")
+        net = cv2.dnn.readNetFromONNX(str(model_path))
+        return cls(
+            net,
+            temperature=float(meta.get("temperature", 1.0)),
+            min_confidence=float(meta.get("min_confidence", 0.5)),
+        )
+
+    def logits(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """Raw (N, 100) network outputs for BGR uint8 crops of any size."""
+        if len(crops) == 0:
+            return np.zeros((0, N_BINS), dtype=np.float32)
+        planes = [to_single_channel(c) for c in crops]
+        blob = cv2.dnn.blobFromImages(planes)
+        self._net.setInput(blob)
+        return np.asarray(self._net.forward(), dtype=np.float32).reshape(len(crops), N_BINS)
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[DigitReading]:
+        """Read a batch of BGR uint8 crops (any size), one DigitReading per crop."""
+        values, confidences = decode_bins(self.logits(crops), self.temperature)
+        readings = []
+        for value, confidence in zip(values, confidences, strict=True):
+            nearest = round(float(value))
+            in_digit_zone = abs(float(value) - nearest) < 0.25
+            digit = None
+            if in_digit_zone and confidence >= self.min_confidence:
+                digit = str(nearest % 10)
+            readings.append(
+                DigitReading(digit=digit, value=float(value), confidence=float(confidence))
+            )
+        return readings

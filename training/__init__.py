@@ -1,0 +1,1 @@
+"""Dev-only training and evaluation of the digit model (needs the `train` extra)."""
