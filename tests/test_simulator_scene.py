@@ -59,9 +59,10 @@ def test_truth_is_a_pure_function_of_seed_and_time() -> None:
     assert b.truth_at(START_UTC + 50_000.5) == a
 
 
-def _box_crops(renderer: Renderer, positions: list[float]) -> list[np.ndarray]:
+def _box_crops(renderer: Renderer, positions: list[float],
+               offsets: tuple[float, ...]) -> list[np.ndarray]:
     """Red channel of each digit box, zero mean and unit variance, with the camera's blur."""
-    albedo = cv2.GaussianBlur(renderer.albedo(positions, 0.0), (0, 0),
+    albedo = cv2.GaussianBlur(renderer.albedo(positions, 0.0, offsets), (0, 0),
                               RenderOptions().blur_sigma_px)
     crops = []
     for box in renderer.boxes:
@@ -80,7 +81,8 @@ def test_rendered_frame_shows_the_truth_in_the_geometry_boxes() -> None:
         image, truth = meter.frame_at(t)
         assert image.shape == (480, 640, 3) and image.dtype == np.uint8
         fractions = [p % 1.0 for p in truth.roller_positions]
-        candidates = [_box_crops(clean, [d + f for f in fractions]) for d in range(10)]
+        candidates = [_box_crops(clean, [d + f for f in fractions], meter.rest_offsets_px)
+                      for d in range(10)]
         for i, box in enumerate(meter.geometry.digit_boxes):
             if 0.3 < fractions[i] < 0.7:
                 # Half-way, the box holds the lower half of one digit and the upper half of the

@@ -64,6 +64,7 @@ class RenderOptions:
     jitter_shift_px: float = 1.0
     jitter_rotation_deg: float = 0.15
     jitter_scale: float = 0.003
+    roller_rest_offset_px: float = 2.5   # spread of the per-meter offsets of the rollers
     glare: bool = True
     glare_center: tuple[int, int] = (252, 93)
 
@@ -174,16 +175,23 @@ class Renderer:
         return ((0.45 + 0.55 * cone) * vignette)[:, :, None].astype(np.float32)
 
     # -- per frame --------------------------------------------------------------------------
-    def albedo(self, roller_positions: tuple[float, ...] | list[float],
-               disc_angle_deg: float) -> np.ndarray:
-        """Reflectance image of the meter with rollers and disc at the given state."""
+    def albedo(self, roller_positions: Sequence[float], disc_angle_deg: float,
+               rest_offsets_px: Sequence[float] | None = None) -> np.ndarray:
+        """Reflectance image of the meter with rollers and disc at the given state.
+
+        `rest_offsets_px` shifts each roller's digits up (positive) by a few pixels: real rollers
+        rest slightly off their nominal position (up to 6 px on the reference frame), which the
+        roller positions of the truth do not include.
+        """
         img = self._face.copy()
-        for index, (box, position) in enumerate(zip(self.boxes, roller_positions, strict=True)):
+        offsets = rest_offsets_px if rest_offsets_px is not None else [0.0] * len(self.boxes)
+        for index, (box, position, offset) in enumerate(
+                zip(self.boxes, roller_positions, offsets, strict=True)):
             background, digit = self._band_colours(index)
             cy = box.y + box.h // 2
             y0, y1 = cy + self._window_top, cy + self._window_bottom
             x0 = box.x + box.w // 2 - self._tape.shape[1] // 2
-            view = roller_view(self._tape, position, self._window_arc)[:, :, None]
+            view = roller_view(self._tape, position, self._window_arc + offset)[:, :, None]
             colour = background + (digit - background) * view
             colour *= self._window_shade
             sy0, sx0 = max(0, y0), max(0, x0)

@@ -54,6 +54,10 @@ class SimulatedMeter:
         self._renderer: Renderer | None = None   # built on the first frame only
         self._start_energy_wh = self.household.energy_wh(self.start_utc)
         self._last_image: np.ndarray | None = None
+        spread = self.options.roller_rest_offset_px
+        self.rest_offsets_px = tuple(float(v) for v in np.clip(
+            np.random.default_rng([self.seed, 0x5AC4]).normal(0.0, spread, self.options.n_rollers),
+            -2.5 * spread, 2.5 * spread))
         self._bump = (0.0, 0.0, 0.0)
 
     @property
@@ -116,7 +120,8 @@ class SimulatedMeter:
             self._bump = (self._bump[0] + dx, self._bump[1] + dy, self._bump[2] + rot)
         truth = self.truth_at(t_utc, faults)
         renderer = self.renderer
-        albedo = renderer.albedo(truth.roller_positions, truth.disc_angle_deg)
+        albedo = renderer.albedo(truth.roller_positions, truth.disc_angle_deg,
+                                 self.rest_offsets_px)
         if "occlusion" in faults:
             occlude(albedo, renderer.boxes, rng)
         image = renderer.expose(albedo, self._camera_state(t_utc, faults, rng), rng,
