@@ -30,7 +30,8 @@ def constant(start: int, end: int, power_w: int) -> QuarterSeries:
 def test_h0_table_gives_about_1000_kwh_a_year_with_winter_above_summer():
     quarters = np.arange(*YEAR_2026, 900, dtype=np.int64)
     power_w = h0_power_w(quarters, BERLIN)
-    assert 990 < power_w.sum() / 4 / 1000 < 1000  # 995.0 kWh printed by scripts/generate_h0.py
+    # 995.0 kWh without holidays (printed by scripts/generate_h0.py); holidays count as Sundays
+    assert 985 < power_w.sum() / 4 / 1000 < 1000
     january = power_w[: 31 * 96].mean()
     july = power_w[181 * 96: 212 * 96].mean()
     assert january > july > 0
@@ -69,7 +70,8 @@ def test_load_shaped_like_h0_projects_to_its_annual_energy():
     series = QuarterSeries(int(quarters[march][0]), np.round(power_w[march] / 4).astype(np.int64),
                            np.full(31 * 96, MEASURED, np.int8))
     result = load_profile(series, BERLIN)
-    assert abs(result["projected_annual_kwh"] - 3.5 * 995.0) < 5
+    year_kwh = power_w.sum() / 4 / 1000  # the profile's own year, holidays included
+    assert abs(result["projected_annual_kwh"] - year_kwh) < 1
     assert result["h0"]["correlation"] > 0.99
     assert abs(result["h0"]["scale_kwh_per_year"] - 3500) < 5
 
@@ -97,3 +99,22 @@ def test_previous_period_compares_mean_power_over_covered_time():
     result = load_profile(now, BERLIN, before)
     assert result["previous"]["change_percent"] == 50.0
     assert result["previous"]["from"] == "2026-06-01T00:00:00+02:00"
+
+
+def test_national_holidays_of_2026():
+    from datetime import date
+
+    from stromzaehler.analytics.h0 import easter_sunday, is_holiday, national_holidays
+
+    assert easter_sunday(2026) == date(2026, 4, 5)
+    assert easter_sunday(2025) == date(2025, 4, 20)
+    holidays = national_holidays(2026)
+    assert {date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 14), date(2026, 5, 25),
+            date(2026, 10, 3), date(2026, 12, 25)} <= holidays
+    assert len(holidays) == 9
+    day = (date(2026, 5, 14) - date(1970, 1, 1)).days  # Ascension Day, a Thursday
+    assert is_holiday(np.array([day, day + 1])).tolist() == [True, False]
+    thursday = utc("2026-05-14T12:00+02:00")
+    week_before = thursday - 7 * 86400
+    assert h0_power_w(np.array([thursday]), BERLIN)[0] != h0_power_w(
+        np.array([week_before]), BERLIN)[0]

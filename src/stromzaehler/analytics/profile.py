@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .consumption import MEASURED, MISSING, QUARTER_S
-from .h0 import h0_power_w
+from .h0 import h0_power_w, is_holiday
 from .periods import bucket_boundaries, format_instants, local_date, local_fields
 
 NIGHT_END_S = 5 * 3600  # base load: 00:00 to 05:00 local, when little else runs
 BASE_LOAD_PERCENTILE = 5.0
 HOURS_PER_YEAR = 365.25 * 24
 SEASONS = ("winter", "transition", "summer")
-DAY_KINDS = ("weekday", "weekend")
+DAY_KINDS = ("weekday", "weekend")  # weekend includes national public holidays
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def load_profile(
     dates = fields.day_number.astype("datetime64[D]")
     day_of_month = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
     season = season_of(fields.month, day_of_month)
-    weekend = (fields.weekday >= 5).astype(np.int64)
+    weekend = ((fields.weekday >= 5) | is_holiday(fields.day_number)).astype(np.int64)
     bounds = format_instants(np.array([series.start_utc, series.end_utc]), zone)
 
     result: dict[str, Any] = {
