@@ -29,7 +29,8 @@ from stromzaehler.recognition.digits import (
 )
 from training import data as D
 from training.augment import augment, blank_crop
-from training.metrics import circular_error, digit_metrics, expected_calibration_error, zone_of
+from training.calibrate import calibrate
+from training.metrics import circular_error, digit_metrics, zone_of
 from training.model import DigitNet
 
 MODEL_VERSION = 1
@@ -110,52 +111,6 @@ def value_metrics(values: np.ndarray, s: D.CropSet) -> dict[str, float]:
     return {"mae": mae, **m}
 
 
-def fit_temperature(logits: np.ndarray, s: D.CropSet) -> tuple[float, float]:
-    """Temperature minimising the zone NLL on crops with a known zone; returns (T, ECE)."""
-    true_zone = []
-    keep = []
-    for i, (kind, value, label) in enumerate(zip(s.kinds, s.values, s.labels, strict=True)):
-        if kind == D.KIND_VALUE:
-            true_zone.append(int(zone_of(np.array([value]))[0]))
-        elif label != "N":
-            true_zone.append(2 * int(label))
-        else:
-            continue
-        keep.append(i)
-    lg = logits[keep].astype(np.float64)
-    tz = np.array(true_zone)
-    best = (math.inf, 1.0)
-    for t in np.arange(0.5, 4.01, 0.05):
-        z = lg / t
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        zone_mass = np.roll(p, 2, axis=1).reshape(len(p), 20, 5).sum(axis=2)
-        nll = -np.log(np.maximum(zone_mass[np.arange(len(p)), tz], 1e-12)).mean()
-        best = min(best, (nll, float(t)))
-    t = best[1]
-    values, conf = decode_bins(lg, t)
-    ece = expected_calibration_error(conf, zone_of(values) == tz)
-    return t, ece
-
-
-def gated_digits(values: np.ndarray, conf: np.ndarray, threshold: float) -> list[str | None]:
-    zones = zone_of(values)
-    return [
-        str(z // 2) if z % 2 == 0 and c >= threshold else None
-        for z, c in zip(zones, conf, strict=True)
-    ]
-
-
-def pick_threshold(values: np.ndarray, conf: np.ndarray, labels: list[str]) -> float:
-    """Lowest confidence threshold whose wrong-among-accepted on 0-9 crops is <= 0.3 %."""
-    for t in np.arange(0.30, 0.951, 0.05):
-        m = digit_metrics(gated_digits(values, conf, float(t)), labels)
-        if m["wrong_acc"] <= 0.003:
-            return round(float(t), 2)
-    return 0.95
-
-
 def export_onnx(model: DigitNet, path: Path) -> None:
     model.eval()
     dummy = torch.zeros(1, 1, INPUT_H, INPUT_W)
@@ -182,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sim-frames", type=int, default=300, help="simulator frames (7 crops each)")
     p.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    p.add_argument("--width", type=int, default=16, help="channels of the first conv stage")
+    p.add_argument("--hidden", type=int, default=96, help="units of the dense layer")
     p.add_argument("--no-export", action="store_true")
     args = p.parse_args(argv)
 
@@ -207,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     int_labels = [int(lab) if lab != "N" else -1 for lab in train.labels]
 
-    model = DigitNet(args.head)
+    model = DigitNet(args.head, width=args.width, hidden=args.hidden)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -256,11 +213,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.head != "bins100" or args.no_export:
         return 0
 
-    calib_logits = predict(model, calib.images)
-    temperature, ece = fit_temperature(calib_logits, calib)
-    values, conf = decode_bins(calib_logits, temperature)
-    threshold = pick_threshold(values, conf, calib.labels)
-    print(f"temperature {temperature:.2f}, calibration ECE {ece:.4f}, threshold {threshold}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     export_onnx(model, args.out)
     meta = {
@@ -269,11 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         "input_w": INPUT_W,
         "input_h": INPUT_H,
         "input": "PCA-projected single channel, standardised (digits.to_single_channel)",
-        "temperature": round(temperature, 3),
-        "min_confidence": threshold,
-        "calibration_ece": round(ece, 4),
         "seed": args.seed,
         "epochs": args.epochs,
+        "width": args.width,
+        "hidden": args.hidden,
         "training_data": {
             "real_crops": n_real,
             "simulator_crops": len(sim),
@@ -283,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    fitted = calibrate(args.out, args.digits_dir)
+    print("calibration: " + json.dumps(fitted))
     size = args.out.stat().st_size
     print(f"wrote {args.out} ({size} bytes) in {time.monotonic() - t0:.0f}s")
     return 0
