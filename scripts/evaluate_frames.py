@@ -14,6 +14,12 @@ Two parts, printed in one run:
     .venv/bin/python scripts/evaluate_frames.py --days 1 --digits oracle   # composition + gate
                                                                             # with perfect eyes
 
+A stored reading is right when it equals the counter as people read it (the simulator's
+whole digits, with the last roller counted as its next digit from x.8 on, see
+reading.LAST_ROLLER_ROUND_UP). One step off while the true last roller stands within
+--boundary (0.1 digit = 10 Wh with one decimal) of that line is counted separately as
+`one_step_off_at_roller_boundary`; everything else that differs is `wrong_stored`.
+
 `--digits oracle` replaces the digit model by the simulator's true roller positions plus
 Gaussian noise: it measures composition and gate alone, never the model.
 """
@@ -37,7 +43,7 @@ import numpy as np
 from stromzaehler.config import Box, MeterGeometry
 from stromzaehler.gate import Gate
 from stromzaehler.recognition.align import Reference
-from stromzaehler.recognition.reading import MeterReader
+from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
@@ -191,12 +197,19 @@ class WeekResult:
     latencies_ms: list[float] = field(default_factory=list)
 
 
+def shown_wh(display_wh: int, last_roller: float, step_wh: int, rollover_wh: int) -> int:
+    """The counter as people read it: the simulator's display (each roller's whole digit)
+    plus one step once the last roller is LAST_ROLLER_ROUND_UP short of its next digit."""
+    ahead = (last_roller % 1.0) >= 1.0 - LAST_ROLLER_ROUND_UP
+    return (display_wh + (step_wh if ahead else 0)) % rollover_wh
+
+
 def at_boundary(
     stored_wh: int, truth_wh: int, last_roller: float, step_wh: int, boundary: float
 ) -> bool:
-    """One step off while the last roller really stands within `boundary` of the digit line
-    (e.g. at 5.97 it shows mostly the 6): the image cannot tell, the energy error is tiny."""
-    frac = last_roller % 1.0
+    """One step off while the last roller really stands within `boundary` of the line where
+    its digit changes: the image cannot tell, the energy error is a few Wh."""
+    frac = (last_roller + LAST_ROLLER_ROUND_UP) % 1.0
     if stored_wh == truth_wh + step_wh:
         return frac >= 1.0 - boundary
     if stored_wh == truth_wh - step_wh:
@@ -230,7 +243,11 @@ def simulate(
     for i in range(n_frames):
         t_utc = START_UTC + i * args.interval
         frame, truth = meter.frame_at(t_utc)
-        truth_by_t[t_utc] = (truth.display_wh, truth.roller_positions[-1])
+        last_roller = truth.roller_positions[-1]
+        truth_by_t[t_utc] = (
+            shown_wh(truth.display_wh, last_roller, step_wh, gate.rollover_wh or 0),
+            last_roller,
+        )
         if oracle is not None:
             oracle.positions = truth.roller_positions
         start = time.perf_counter()
@@ -238,7 +255,8 @@ def simulate(
         decision = gate.check(reading, t_utc)
         result.latencies_ms.append((time.perf_counter() - start) * 1000.0)
         result.frames += 1
-        result.frames_read_right += reading.reading == truth.reading
+        shown = truth_by_t[t_utc][0] // step_wh
+        result.frames_read_right += reading.reading == str(shown).zfill(len(truth.reading))
         for fault in truth.faults:
             result.fault_frames[fault] = result.fault_frames.get(fault, 0) + 1
         if truth.faults and fault_open is None:

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stromzaehler.config import Box, MeterGeometry
-from stromzaehler.recognition.reading import MeterReader, compose, steps_to_wh
+from stromzaehler.recognition.reading import (
+    LAST_ROLLER_ROUND_UP,
+    MeterReader,
+    compose,
+    steps_to_wh,
+)
 from stromzaehler.simulator.meter import roller_positions_array
 
 N = 7
@@ -30,7 +35,8 @@ def positions(steps: float, carry: str = "geared") -> list[float]:
 
 
 def expected(steps: float) -> str:
-    return str(int(np.floor(steps)) % 10**N).zfill(N)
+    """The reading people see: the last roller shows the next digit from x.8 on."""
+    return str(int(np.floor(steps + LAST_ROLLER_ROUND_UP)) % 10**N).zfill(N)
 
 
 def _wrap(delta: float) -> float:
@@ -93,21 +99,28 @@ def test_abrupt_carry() -> None:
 )
 def test_noisy_positions_still_compose_right(steps: float, noise: list[float]) -> None:
     values = positions(steps)
-    # The last roller's digit is its floor: noise may only move it within its digit.
-    last_frac = values[-1] % 1.0
+    # Noise may not move the last roller across the line where its digit changes.
+    last_frac = (values[-1] + LAST_ROLLER_ROUND_UP) % 1.0
     noise[-1] = float(np.clip(noise[-1], -last_frac + 1e-6, 1.0 - last_frac - 1e-6))
     noisy = [(v + n) % 10.0 for v, n in zip(values, noise, strict=True)]
     assert compose(noisy).reading == expected(steps)
 
 
+def test_a_centred_last_digit_reads_as_that_digit_on_either_side() -> None:
+    values = positions(995160.0)
+    for seen in (9.96, 0.0, 0.04):
+        values[-1] = seen
+        assert compose(values).reading == "0995160", seen
+
+
 def test_prior_breaks_a_tie_at_the_last_roller_but_never_goes_backwards() -> None:
-    # The last roller really is at 6.0 but is seen at 5.97: floor would say 5, below the prior.
-    values = positions(995166.0)
-    values[-1] = 5.97
+    # The last roller really shows the 6 (at 5.82) but is seen at 5.77: just short of the line.
+    values = positions(995165.82)
+    values[-1] = 5.77
     assert compose(values).reading == "0995165"
     assert compose(values, prior_steps=995166).reading == "0995166"
-    # Seen at 6.03 with a prior of 5: the image's own decision (6) stays.
-    values[-1] = 6.03
+    # Seen at 5.83 with a prior of 5: the image's own decision (6) stays.
+    values[-1] = 5.83
     assert compose(values, prior_steps=995165).reading == "0995166"
 
 

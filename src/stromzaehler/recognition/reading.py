@@ -1,13 +1,14 @@
 """From a frame to a meter reading: align, cut the roller crops, read them, compose the digits.
 
-Composition works right to left. The last roller turns continuously, so its digit is the floor
-of its position. Every roller above it is decided from its own position *and* the position of
-the roller below: in a geared counter a roller turns by one digit while the roller below goes
-from 9 to 10, so with the lower roller at 9.6 the upper one is expected 0.6 of the way to its
-next digit. The upper digit is the integer nearest to (its position - that expected progress).
-This reads 1299.9 -> 1300.0 transitions and half-turned higher rollers correctly and tolerates
-counters that carry up to ~0.4 digit early or late. An abrupt counter (the upper roller jumps
-when the lower one wraps) expects no progress at all.
+Composition works right to left. The last roller turns continuously; its digit is the one that
+fills most of the window (see LAST_ROLLER_ROUND_UP). Every roller above it is decided from its
+own position *and* the position of the roller below: in a geared counter a roller turns by one
+digit while the roller below goes from 9 to 10, so with the lower roller at 9.6 the upper one
+is expected 0.6 of the way to its next digit. The upper digit is the integer nearest to (its
+position - that expected progress). This reads 1299.9 -> 1300.0 transitions and half-turned
+higher rollers correctly and tolerates counters that carry early or late (tested with carries
+0.35 digit early and late). An abrupt counter (the upper roller jumps when the lower one
+wraps) expects no progress at all.
 
 The previous accepted reading is only a tie-breaker: where a roller's position leaves two
 digits about equally likely, the candidate that keeps the counter at or just above the prior
@@ -34,7 +35,13 @@ CarryMode = Literal["geared", "abrupt"]
 # Below this distance (in digits) from the decision boundary a roller's digit counts as
 # ambiguous; the prior may break the tie, otherwise the frame is rejected.
 AMBIGUOUS_MARGIN = 0.12
-# A roller position closer than this to the next integer may be that integer (model noise).
+# The last roller's digit changes where the roller has turned this far short of the next
+# digit: at 5.8 the 6 already fills most of the window, people read it as 6 (so do the
+# labels of the training crops), and a digit standing centred in the window (5.97 or 6.03,
+# depending on model noise) reads as that digit, not half of the time as the one below.
+# The reading is then at most 0.2 of a step (20 Wh with one decimal) early.
+LAST_ROLLER_ROUND_UP = 0.2
+# A last-roller position closer than this to where its digit changes is ambiguous.
 LAST_ROLLER_BOUNDARY = 0.12
 DEFAULT_MIN_CONFIDENCE = 0.5
 
@@ -86,14 +93,19 @@ def _expected_progress(lower_digit: int, lower_position: float, carry: CarryMode
     return 0.0
 
 
-def _decide(values: Sequence[float], carry: CarryMode) -> list[tuple[int, float, float]]:
-    """Right to left: (digit, margin, unrounded estimate) per roller, returned left to right."""
+def _decide(
+    values: Sequence[float], carry: CarryMode
+) -> tuple[list[tuple[int, float, float]], bool]:
+    """Right to left, with the last roller's digit as its floor: (digit, margin, estimate) per
+    roller, left to right, and whether the last roller is far enough on to show the next
+    digit (LAST_ROLLER_ROUND_UP; added as one step to the whole number afterwards, so a
+    counter with abrupt carry gets the carry as well)."""
     out: list[tuple[int, float, float]] = []
     last = values[-1] % 10.0
     digit = int(np.floor(last)) % 10
-    # Margin of a floor decision: distance to the nearer integer boundary.
     frac = last - np.floor(last)
-    out.append((digit, float(min(frac, 1.0 - frac)), last))
+    line = 1.0 - LAST_ROLLER_ROUND_UP
+    out.append((digit, float(min(abs(frac - line), 0.5)), frac))
     lower_digit, lower_position = digit, last
     for value in reversed(values[:-1]):
         expected = _expected_progress(lower_digit, lower_position, carry)
@@ -104,19 +116,17 @@ def _decide(values: Sequence[float], carry: CarryMode) -> list[tuple[int, float,
         # The roller's position relative to its decided digit, e.g. 9.97 decided as 0 -> -0.03.
         lower_digit, lower_position = digit, digit + _wrap(value - digit)
     out.reverse()
-    return out
+    return out, bool(frac >= line)
 
 
-def _alternatives(decision: tuple[int, float, float], is_last: bool) -> list[int]:
-    """The decided digit of an ambiguous roller and its neighbour on the near side of the
-    boundary."""
+def _neighbour(decision: tuple[int, float, float]) -> int:
+    """The digit on the other side of the nearer boundary of an upper roller's estimate."""
     digit, _, estimate = decision
-    if is_last:
-        frac = estimate - np.floor(estimate)
-        other = digit + 1 if frac > 0.5 else digit - 1
-    else:
-        other = digit + 1 if _wrap(estimate - digit) > 0 else digit - 1
-    return [digit, other % 10]
+    return (digit + 1 if _wrap(estimate - digit) > 0 else digit - 1) % 10
+
+
+def _steps(digits: Sequence[int], round_up: bool) -> int:
+    return (int("".join(map(str, digits))) + int(round_up)) % 10 ** len(digits)
 
 
 def compose(
@@ -127,55 +137,59 @@ def compose(
     """Decide the digits from continuous roller positions (left to right, each in [0, 10)).
 
     `prior_steps` is the previous accepted reading in steps of the last roller (e.g. 995160).
-    The margin of the last roller is its distance to the nearest integer; the margin of every
-    other roller is the distance of its estimate from the half-way point between two digits.
+    The margin of the last roller is its distance to the line where its digit changes; the
+    margin of every other roller is the distance of its estimate from half-way between two
+    digits.
     """
     if not values:
         raise ValueError("no roller positions to compose")
-    decisions = _decide(values, carry)
+    decisions, round_up = _decide(values, carry)
     digits = [d for d, _, _ in decisions]
     margins = [m for _, m, _ in decisions]
     last = len(values) - 1
     used_prior = False
-    ambiguous = [
-        i
-        for i, m in enumerate(margins)
-        if m < (LAST_ROLLER_BOUNDARY if i == last else AMBIGUOUS_MARGIN)
-    ]
-    if prior_steps is not None and ambiguous and len(ambiguous) <= 4:
-        chosen = _choose_with_prior(digits, decisions, ambiguous, prior_steps)
+    ambiguous = [i for i in range(last) if margins[i] < AMBIGUOUS_MARGIN]
+    last_ambiguous = margins[last] < LAST_ROLLER_BOUNDARY
+    steps = _steps(digits, round_up)
+    if prior_steps is not None and (ambiguous or last_ambiguous) and len(ambiguous) <= 4:
+        options = [[digits[i], _neighbour(decisions[i])] for i in ambiguous]
+        options.append([round_up, not round_up] if last_ambiguous else [round_up])
+        chosen = _choose_with_prior(digits, ambiguous, options, prior_steps)
         if chosen is not None:
-            for i, d in zip(ambiguous, chosen, strict=True):
-                if d != digits[i]:
-                    used_prior = True
-                digits[i] = d
-                # The image allowed this digit and the prior picked it.
+            *upper, chosen_round_up = chosen
+            for i, d in zip(ambiguous, upper, strict=True):
+                digits[i] = int(d)
                 margins[i] = max(margins[i], AMBIGUOUS_MARGIN)
-    reading = "".join(str(d) for d in digits)
-    return Composition(reading, tuple(digits), tuple(margins), used_prior)
+            if last_ambiguous:
+                margins[last] = max(margins[last], LAST_ROLLER_BOUNDARY)
+            new_steps = _steps(digits, bool(chosen_round_up))
+            used_prior = new_steps != steps
+            steps = new_steps
+    reading = str(steps).zfill(len(values))
+    return Composition(reading, tuple(int(c) for c in reading), tuple(margins), used_prior)
 
 
 def _choose_with_prior(
     digits: Sequence[int],
-    decisions: Sequence[tuple[int, float, float]],
     ambiguous: Sequence[int],
+    options: Sequence[Sequence[int | bool]],
     prior_steps: int,
-) -> tuple[int, ...] | None:
-    """Among the digit combinations the image allows, the one that does not go below the prior
-    and stays closest above it (at the resolution of the second-last roller); ties keep the
-    image's own decision. None when every combination is below the prior."""
-    last = len(digits) - 1
-    options = [_alternatives(decisions[i], i == last) for i in ambiguous]
+) -> tuple[int | bool, ...] | None:
+    """Among the combinations the image allows (ambiguous upper digits, then the last
+    roller's round-up), the one that does not go below the prior and stays closest above it
+    at the resolution of the second-last roller; ties keep the image's own decision. None
+    when every combination is below the prior."""
     modulus = 10 ** len(digits)
-    best: tuple[int, int, tuple[int, ...]] | None = None
+    own = tuple(o[0] for o in options)
+    best: tuple[int, int, tuple[int | bool, ...]] | None = None
     for combo in itertools.product(*options):
         candidate = list(digits)
-        for i, d in zip(ambiguous, combo, strict=True):
-            candidate[i] = d
-        ahead = (int("".join(map(str, candidate))) - prior_steps) % modulus
+        for i, d in zip(ambiguous, combo, strict=False):
+            candidate[i] = int(d)
+        ahead = (_steps(candidate, bool(combo[-1])) - prior_steps) % modulus
         if ahead > modulus // 2:  # below the prior (counters only move forward)
             continue
-        deviations = sum(d != digits[i] for i, d in zip(ambiguous, combo, strict=True))
+        deviations = sum(a != b for a, b in zip(combo, own, strict=True))
         key = (ahead // 10, deviations, combo)
         if best is None or key[:2] < best[:2]:
             best = key
@@ -270,7 +284,7 @@ def composition_confidence(digits: Sequence[DigitReading], composition: Composit
     worst = 1.0
     last = len(digits) - 1
     for i, (reading, margin) in enumerate(zip(digits, composition.margins, strict=True)):
-        # Near an integer the last roller is uncertain by one step at most: no penalty.
+        # Near its line the last roller is uncertain by one step at most: no penalty.
         boundary_factor = 1.0 if i == last else min(1.0, margin / AMBIGUOUS_MARGIN)
         worst = min(worst, reading.confidence * boundary_factor)
     return float(worst)
