@@ -86,6 +86,8 @@ def decode_bins(logits: np.ndarray, temperature: float) -> tuple[np.ndarray, np.
     window = probs[np.arange(n)[:, None], idx]
     shift = (window * offsets[None, :]).sum(axis=1) / np.maximum(window.sum(axis=1), 1e-12)
     values = ((top + shift) / BINS_PER_DIGIT) % 10.0
+    # A position a hair below 0 wraps to exactly 10.0 in floating point; the contract is [0, 10).
+    values[values >= 10.0] = 0.0
     # Zone z (0..19) covers bins [5z - 2, 5z + 2]; even zones are digits, odd are transitions.
     zone_mass = np.roll(probs, 2, axis=1).reshape(n, 20, 5).sum(axis=2)
     zones = np.floor((values * BINS_PER_DIGIT + 2.5) / 5.0).astype(int) % 20
