@@ -111,6 +111,8 @@ async function route(force = false) {
   current.search = params.toString();
   renderChrome();
   view.replaceChildren();
+  delete view.dataset.state; // pages set "ready" when drawn (tests and screenshots wait for it)
+  delete view.dataset.buckets;
   view.dataset.page = name;
   const page = await import(`./pages/${name}.js`);
   if (token !== current.token) return;

@@ -19,5 +19,13 @@ export function createChart(echarts, element) {
   const chart = echarts.init(element, null, { renderer: "canvas" });
   const observer = new ResizeObserver(() => chart.resize());
   observer.observe(element);
-  return [chart, () => { observer.disconnect(); chart.dispose(); }];
+  return [chart, () => {
+    observer.disconnect();
+    // zrender (in the pinned ECharts 6.1.0) paints long lists over several animation frames
+    // and a frame still queued after dispose() fails ("reading 'layerStack'"). A queued frame
+    // only paints while the painter's redraw id is unchanged, so changing it cancels it.
+    const painter = chart.getZr()?.painter;
+    if (painter && "_redrawId" in painter) painter._redrawId = -1;
+    chart.dispose();
+  }];
 }

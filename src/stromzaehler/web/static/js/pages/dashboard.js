@@ -161,7 +161,7 @@ export async function mount(root, { params, navigate, showError }) {
   chart.on("click", (event) => {
     const bucket = data.buckets[event.dataIndex];
     const next = bucket && bucket.quality !== "missing" ? drillDown(period, bucket) : null;
-    if (next) go(next);
+    if (next) setTimeout(() => go(next), 0); // not inside ECharts' own event handling
   });
 
   const counts = { estimated: 0, missing: 0 };

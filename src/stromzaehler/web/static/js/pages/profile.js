@@ -38,7 +38,8 @@ function heatmapOption(profile) {
       itemHeight: 120, formatter: (v) => formatNumber(v, 2),
       inRange: { color: ["#f7fbff", "#9ecae1", "#2171b5", "#08306b"] },
     },
-    series: [{ type: "heatmap", data: cells, progressive: 2000 }],
+    // Drawn in one go: progressive frames still running when the page is left hit a disposed chart.
+    series: [{ type: "heatmap", data: cells, progressive: 0 }],
   };
 }
 

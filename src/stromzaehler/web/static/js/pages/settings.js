@@ -8,10 +8,10 @@ import { lang, t } from "../i18n.js";
 export async function mount(root, { showError, toast, requireLogin }) {
   const [settings, zones] = await Promise.all([get("/api/settings"), get("/api/settings/timezones")]);
   const inputs = {
-    interval: h("input", { type: "number", name: "interval_s", min: 1, max: 3600, step: 1, value: settings.capture.interval_s }),
+    interval: h("input", { type: "number", name: "interval_s", min: 1, max: 3600, step: "any", value: settings.capture.interval_s }),
     light: h("input", { type: "checkbox", name: "light_enabled", checked: settings.light.enabled }),
     timezone: h("input", { type: "text", name: "timezone", list: "zones", value: settings.analytics.timezone, autocomplete: "off" }),
-    maxPower: h("input", { type: "number", name: "max_power_w", min: 1, max: 200000, step: 100, value: settings.gate.max_power_w }),
+    maxPower: h("input", { type: "number", name: "max_power_w", min: 1, max: 200000, step: "any", value: settings.gate.max_power_w }),
     kept: h("input", { type: "number", name: "rejected_frames_kept", min: 0, max: 100000, step: 1, value: settings.storage.rejected_frames_kept }),
     openRead: h("input", { type: "checkbox", name: "open_read", checked: settings.auth.open_read }),
   };
