@@ -53,16 +53,34 @@ def service(tmp_path_factory, sync_playwright_module) -> Iterator[RunningService
     fill(data_dir, image)
     passwd = subprocess.run(
         [sys.executable, "-m", "stromzaehler", "passwd", "--data", str(data_dir)],
-        input=PASSWORD + "\n", text=True, capture_output=True, check=False,
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        check=False,
     )
     assert passwd.returncode == 0, passwd.stderr
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.serve_with_web_routers", "serve",
-         "--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir),
-         "--source", f"files:{frames}", "--interval", "3600"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=(ARTIFACTS / "browser-service.log").open("wb"),
+        [
+            sys.executable,
+            "-m",
+            "tests.browser.serve_with_web_routers",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data",
+            str(data_dir),
+            "--source",
+            f"files:{frames}",
+            "--interval",
+            "3600",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=(ARTIFACTS / "browser-service.log").open("wb"),
     )
     running = RunningService(process, port, data_dir)
 

@@ -181,7 +181,8 @@ def test_correction_on_the_review_page_changes_the_consumption(service, page_fac
     query = "resolution=hour&from=2026-06-10&to=2026-06-11"
     before = api_json(service, f"/api/consumption?{query}")
     frame = next(
-        f for f in api_json(service, "/api/frames?status=rejected")["frames"]
+        f
+        for f in api_json(service, "/api/frames?status=rejected")["frames"]
         if f["reason"] == "low_confidence"
     )
     t = frame["t_utc"]

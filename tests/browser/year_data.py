@@ -31,7 +31,9 @@ def power_w(t_utc: int) -> float:
     """Base load, a daily shape peaking in the evening, more in winter: plausible, smooth."""
     hour = (t_utc % 86400) / 3600 + 1
     day = (t_utc - YEAR_START_UTC) / 86400
-    daily = 250 * max(0.0, math.sin(math.pi * (hour - 6) / 16)) + 450 * math.exp(-((hour - 19.5) ** 2) / 3)
+    daily = 250 * max(0.0, math.sin(math.pi * (hour - 6) / 16)) + 450 * math.exp(
+        -((hour - 19.5) ** 2) / 3
+    )
     season = 1.0 + 0.3 * math.cos(2 * math.pi * day / 365)
     return 150 + season * daily
 
@@ -53,14 +55,28 @@ def fill(data_dir: Path, frame: np.ndarray) -> int:
     count = store.add_readings_bulk(reading_rows())
     folder = data_dir / "frames"
     folder.mkdir(parents=True, exist_ok=True)
-    boxes = [[19, 166, 46, 84], [109, 166, 46, 84], [200, 168, 46, 84], [292, 169, 46, 84],
-             [384, 169, 46, 84], [479, 170, 46, 84], [576, 171, 46, 84]]
+    boxes = [
+        [19, 166, 46, 84],
+        [109, 166, 46, 84],
+        [200, 168, 46, 84],
+        [292, 169, 46, 84],
+        [384, 169, 46, 84],
+        [479, 170, 46, 84],
+        [576, 171, 46, 84],
+    ]
     for t_utc, reason in ((REJECTED_T_UTC, "low_confidence"), (REJECTED_T_UTC + 600, "too_fast")):
         path = folder / f"{t_utc}.jpg"
         cv2.imwrite(str(path), frame)
         store.log_frame(
-            t_utc, "files", "rejected", reason, reading="0995160", counter_wh=99_516_000,
-            confidence=0.2, boxes=boxes, image_path=str(path),
+            t_utc,
+            "files",
+            "rejected",
+            reason,
+            reading="0995160",
+            counter_wh=99_516_000,
+            confidence=0.2,
+            boxes=boxes,
+            image_path=str(path),
             digits=[{"digit": d, "value": float(d), "confidence": 0.9} for d in "0995160"],
         )
     store.close()
