@@ -80,3 +80,11 @@ def test_bad_input_gives_one_line_and_exit_2(
     assert run_cli(*args, "--out", str(tmp_path)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_the_main_cli_runs_simulate(tmp_path: Path) -> None:
+    from stromzaehler.cli import main
+
+    assert main(["simulate", "--start", START, "--days", "0.01", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / TRUTH_FILE).is_file() and (tmp_path / GEOMETRY_FILE).is_file()

@@ -73,3 +73,30 @@ def test_winter_uses_more_than_summer() -> None:
 def test_bad_annual_energy_is_refused() -> None:
     with pytest.raises(ValueError):
         HouseholdModel(annual_kwh=0)
+
+
+def _daily_energy_kwh(model: HouseholdModel, start_utc: int, days: int) -> np.ndarray:
+    first = start_utc // SECONDS_PER_DAY
+    return np.array([model.day(first + k).energy_wh / 1000 for k in range(days)])
+
+
+def test_holiday_absence_shows_as_a_low_fortnight_in_summer() -> None:
+    model = HouseholdModel(seed=0)
+    daily = _daily_energy_kwh(model, JAN_2025, 365)
+    fortnights = np.convolve(daily, np.ones(14) / 14, mode="valid")
+    lowest = int(np.argmin(fortnights))
+    assert 170 <= lowest <= 235                    # starts in July or August
+    assert fortnights[lowest] < 0.7 * daily.mean()
+
+
+def test_workday_mornings_start_earlier_than_weekends() -> None:
+    model = HouseholdModel(seed=0)
+    # Local 06:00-07:00 is 05:00-06:00 UTC in winter; 2025-01-06 is a Monday.
+    monday = JAN_2025 + 5 * SECONDS_PER_DAY
+    workday, weekend = [], []
+    for week in range(8):
+        for k in range(7):
+            day = monday + (7 * week + k) * SECONDS_PER_DAY
+            early = model.power_series_w(day + 5 * 3600, day + 6 * 3600).mean()
+            (weekend if k >= 5 else workday).append(early)
+    assert np.mean(workday) > 1.3 * np.mean(weekend)
