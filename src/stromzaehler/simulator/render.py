@@ -33,7 +33,11 @@ _FACE = np.array([0.90, 0.90, 0.92], np.float32)
 _BLACK = np.array([0.26, 0.26, 0.28], np.float32)
 _WHITE_DIGIT = np.array([0.88, 0.88, 0.88], np.float32)
 _RED_PAINT = np.array([0.10, 0.08, 0.80], np.float32)
-_ALUMINIUM = np.array([0.75, 0.75, 0.75], np.float32)
+# The disc edge is polished metal: brighter than the matte face where it mirrors the LED
+# (about 210 vs 160 in red on the reference). Its mark is matte paint, darker than the metal
+# even under the red LED.
+_ALUMINIUM = np.array([1.15, 1.15, 1.15], np.float32)
+_DISC_MARK = np.array([0.05, 0.05, 0.40], np.float32)
 # Light colours (BGR) as the Pi camera sees them: the red LED leaves a little in blue.
 _LIGHTS = {"red": np.array([0.12, 0.006, 1.0], np.float32),
            "white": np.array([0.92, 0.97, 1.0], np.float32)}
@@ -203,7 +207,9 @@ class Renderer:
     def _draw_disc(self, img: np.ndarray, disc_angle_deg: float) -> None:
         d = self.options.disc_window
         edge_y0, edge_y1 = d.y + int(d.h * 0.62), d.y + int(d.h * 0.92)
-        img[edge_y0:edge_y1, d.x + 4:d.x + d.w - 4] = _ALUMINIUM
+        x = np.arange(d.x + 4, d.x + d.w - 4, dtype=np.float32)
+        sheen = 1.0 + 0.4 * np.exp(-(((x - (d.x + 0.45 * d.w)) / (0.25 * d.w)) ** 2))
+        img[edge_y0:edge_y1, d.x + 4:d.x + d.w - 4] = sheen[:, None] * _ALUMINIUM
         # The mark passes the window in the front quarter of a revolution.
         angle = math.radians(disc_angle_deg)
         if math.cos(angle) > 0.2:
@@ -211,7 +217,7 @@ class Renderer:
             half = 7 * math.cos(angle)
             x0, x1 = int(max(d.x + 4, cx - half)), int(min(d.x + d.w - 4, cx + half))
             if x1 > x0:
-                img[edge_y0:edge_y1, x0:x1] = _RED_PAINT
+                img[edge_y0:edge_y1, x0:x1] = _DISC_MARK
 
     def expose(self, albedo: np.ndarray, camera: CameraState, rng: np.random.Generator,
                glare_spots: Sequence[tuple[int, int, float]] = ()) -> np.ndarray:

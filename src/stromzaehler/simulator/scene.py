@@ -54,6 +54,8 @@ class SimulatedMeter:
         self._renderer: Renderer | None = None   # built on the first frame only
         self._start_energy_wh = self.household.energy_wh(self.start_utc)
         self._last_image: np.ndarray | None = None
+        # Where the disc's mark stands at a given counter value is up to the meter's assembly.
+        self.disc_phase_deg = float(np.random.default_rng([self.seed, 0xD15C]).uniform(0, 360))
         spread = self.options.roller_rest_offset_px
         self.rest_offsets_px = tuple(float(v) for v in np.clip(
             np.random.default_rng([self.seed, 0x5AC4]).normal(0.0, spread, self.options.n_rollers),
@@ -100,7 +102,7 @@ class SimulatedMeter:
             energy_wh=energy,
             power_w=self.household.power_w(t_utc),
             disc_revolutions=mech.disc_revolutions(consumed),
-            disc_angle_deg=mech.disc_angle_deg(energy),
+            disc_angle_deg=(mech.disc_angle_deg(energy) + self.disc_phase_deg) % 360.0,
             roller_positions=mech.roller_positions(energy),
             reading=mech.reading(energy),
             display_wh=mech.display_wh(energy),
