@@ -7,6 +7,10 @@ template match finds the shift, then ECC (`cv2.findTransformECC`, affine) refine
 rotation and scale. ECC's correlation coefficient is invariant to brightness and contrast, so
 a dark or overexposed frame still registers; a frame whose best correlation stays low (the
 counter is occluded or washed out, the camera points elsewhere) is reported as not aligned.
+The threshold (0.8) is set from simulated frames: clean frames registered at >= 0.89 (1st
+percentile of 1141), while frames with a hand, a cable or no light in front of the counter,
+where the digit model most often read a wrong digit with confidence, mostly fell below it.
+A strong reflection makes ECC fail outright, so those frames are rejected as well.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from stromzaehler.config import Box
 SCALE = 0.25  # registration runs at quarter resolution (accurate to ~1 px, 4x faster)
 BAND_MARGIN_PX = 16  # reference pixels around the digit boxes that enter the template
 MAX_SHIFT_PX = 40  # reference pixels the coarse search covers in each direction
-MIN_CORRELATION = 0.55  # ECC correlation coefficient below which a frame is not aligned
+MIN_CORRELATION = 0.8  # ECC correlation below which a frame is not trusted (see docstring)
 MAX_ANGLE_DEG = 10.0  # total camera rotation, knocks included
 MAX_SCALE_CHANGE = 0.15
 COARSE_ANGLES_DEG = (0.0, -2.5, 2.5)
