@@ -163,3 +163,33 @@ def test_time_going_backwards_is_rejected() -> None:
 def test_bad_parameters_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         Gate(**bad)  # type: ignore[arg-type]
+
+
+def test_reader_output_through_a_carry_is_accepted_frame_by_frame() -> None:
+    """MeterReader composition + gate across 0995169.5 -> 0995170.5 at about 600 W."""
+    import numpy as np
+
+    from stromzaehler.config import Box, MeterGeometry
+    from stromzaehler.recognition.reading import MeterReader
+    from stromzaehler.simulator.meter import roller_positions_array
+
+    @dataclass(frozen=True)
+    class Digit:
+        digit: str | None
+        value: float
+        confidence: float
+
+    boxes = tuple(Box(10 + 50 * i, 10, 40, 80) for i in range(7))
+    reader = MeterReader(MeterGeometry(boxes), model=object())  # type: ignore[arg-type]
+    gate = Gate(rollover_wh=10**9)
+    gate.restore([Stored(T0 - 600 * i, 99_516_900 - 100 * i) for i in range(6, -1, -1)])
+    previous = 99_516_900
+    for minute in range(1, 11):
+        steps = 995169.5 + 0.1 * minute
+        values = roller_positions_array(np.array([steps]), 7, "geared")[0]
+        digits = [Digit(None, float(v), 0.95) for v in values]
+        result = reader.compose_digits(digits, previous_wh=previous)
+        decision = gate.check(result, T0 + MINUTE * minute)
+        assert decision.accepted, (steps, result.reading, decision.reason)
+        assert result.counter_wh == int(np.floor(steps + 0.2)) * 100
+        previous = result.counter_wh
