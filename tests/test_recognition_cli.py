@@ -25,9 +25,9 @@ class FakeDigit:
 
 
 class FakeModel:
-    """Reads every batch of crops as the rollers of 0995160.3 (position of each roller)."""
+    """Reads every batch of crops as the rollers of 0995160 (last roller just short of 0)."""
 
-    values = (0.0, 9.0, 9.0, 5.0, 1.0, 6.0, 0.3)
+    values = (0.0, 9.0, 9.0, 5.0, 1.0, 6.0, 9.9996)
 
     def read(self, crops):
         values = [self.values[i % len(self.values)] for i in range(len(crops))]
@@ -72,6 +72,7 @@ def test_read_json_contract(fake_model, frame_file: Path, capsys) -> None:
     assert record["reason"] is None
     assert len(record["digits"]) == 7
     assert set(record["digits"][0]) == {"digit", "value", "confidence"}
+    assert all(0.0 <= d["value"] < 10.0 for d in record["digits"])
 
 
 def test_read_with_boxes_and_decimals(fake_model, frame_file: Path, capsys) -> None:

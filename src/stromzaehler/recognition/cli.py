@@ -129,7 +129,8 @@ def _fail(message: str, code: int = 2) -> int:
 def _digit_json(reading: Any) -> dict[str, Any]:
     return {
         "digit": reading.digit,
-        "value": round(float(reading.value), 3),
+        # 9.9996 rounds to 10.0, which is 0.0 on the roller's [0, 10) scale.
+        "value": round(float(reading.value), 3) % 10.0,
         "confidence": round(float(reading.confidence), 4),
     }
 
