@@ -3,11 +3,15 @@ right after corrections, manual readings, meter replacements and new readings.""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stromzaehler.analytics import aggregate
 from stromzaehler.analytics.consumption import ESTIMATED, MEASURED, MISSING
@@ -199,3 +203,51 @@ def test_changing_the_counter_model_rebuilds_the_pre_aggregate(tmp_path):
     direct = stepped_query(counters, "15min", DAY0, DAY0 + 86400, use_quarters=False)
     assert stepped.energy_wh.tolist() == direct.energy_wh.tolist()
     assert stepped.energy_wh.tolist() != staircase.energy_wh.tolist()
+
+
+@st.composite
+def event_scripts(draw):
+    """Stepped readings of one day delivered in batches, with corrections, voids and a meter
+    replacement in between."""
+    count = draw(st.integers(20, 240))
+    step_s = draw(st.lists(st.sampled_from([60, 60, 60, 120, 600, 2400]), min_size=count,
+                           max_size=count))
+    step_wh = draw(st.lists(st.sampled_from([0, 0, 0, 100, 100, 200, 1500]), min_size=count,
+                            max_size=count))
+    t = DAY0 + np.cumsum(step_s)
+    shown = 999_990_000 + np.cumsum(step_wh)
+    actions = draw(st.lists(
+        st.tuples(st.sampled_from(["batch", "correct", "void", "replace"]),
+                  st.integers(0, count - 1), st.integers(0, 3000)),
+        min_size=1, max_size=8))
+    return t.tolist(), (shown % MODULUS).tolist(), actions
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=event_scripts())
+def test_pre_aggregate_stays_equal_to_direct_computation_under_any_events(script):
+    times, shown, actions = script
+    with tempfile.TemporaryDirectory() as folder:
+        counters = CounterStore(Store.open(Path(folder)))
+        delivered = 0
+        span = (DAY0, times[-1] + 3600)
+        for action, index, amount in actions:
+            if action == "batch" or delivered == 0:
+                upto = max(index + 1, delivered + 1)
+                counters.store.add_readings_bulk(
+                    [(a, b, 1.0, "x") for a, b in zip(times[delivered:upto], shown[delivered:upto],
+                                                      strict=True)])
+                delivered = upto
+            elif action in ("correct", "void"):
+                target = times[min(index, delivered - 1)]
+                value = None if action == "void" else (shown[min(index, delivered - 1)] + amount)
+                counters.set_correction(target, value, 0, None)
+            elif not counters.replacements(times[index] + 1, times[index] + 1):
+                counters.add_replacement(times[index] + 1, shown[index] + 100, amount * 10, 0,
+                                         None)
+            for resolution in ("15min", "hour"):
+                fast = stepped_query(counters, resolution, *span)
+                direct = stepped_query(counters, resolution, *span, use_quarters=False)
+                assert fast.energy_wh.tolist() == direct.energy_wh.tolist()
+                assert fast.quality.tolist() == direct.quality.tolist()
+        counters.store.close()

@@ -21,7 +21,7 @@ import numpy as np
 from .consumption import MISSING, QUARTER_S, Consumption, bucket_energy, buckets_from_quarters
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
-from .series import CounterModel, MeterReplacement, energy_series, refine_steps
+from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
 
 MAX_PROFILE_DAYS = 3 * 366
 REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
@@ -63,21 +63,25 @@ class CounterSource(Protocol):
     def set_model_key(self, key: str) -> None: ...
 
 
-def _informative(energy_wh: np.ndarray, t_utc: np.ndarray, model: CounterModel) -> np.ndarray:
+def _informative(
+    energy_wh: np.ndarray, shown_wh: np.ndarray, t_utc: np.ndarray, model: CounterModel
+) -> np.ndarray:
     """Per interval (k-1, k): does refine_steps put a point inside [t[k-1], t[k]]?"""
-    exact = energy_wh % max(model.resolution_wh, 1) != 0
+    exact = shown_wh % max(model.resolution_wh, 1) != 0
     return ((np.diff(energy_wh) != 0) | (np.diff(t_utc) > model.gap_limit_s)
             | exact[1:] | exact[:-1])
 
 
-def _settled_before(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: int,
-                    model: CounterModel) -> bool:
-    return bool(np.any((t_utc[1:] <= at_utc) & _informative(energy_wh, t_utc, model)))
+def _settled_before(t_utc: np.ndarray, energy_wh: np.ndarray, shown_wh: np.ndarray,
+                    at_utc: int, model: CounterModel) -> bool:
+    informative = _informative(energy_wh, shown_wh, t_utc, model)
+    return bool(np.any((t_utc[1:] <= at_utc) & informative))
 
 
-def _settled_after(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: int,
-                   model: CounterModel) -> bool:
-    return bool(np.any((t_utc[:-1] >= at_utc) & _informative(energy_wh, t_utc, model)))
+def _settled_after(t_utc: np.ndarray, energy_wh: np.ndarray, shown_wh: np.ndarray,
+                   at_utc: int, model: CounterModel) -> bool:
+    informative = _informative(energy_wh, shown_wh, t_utc, model)
+    return bool(np.any((t_utc[:-1] >= at_utc) & informative))
 
 
 def load_series(
@@ -102,17 +106,19 @@ def load_series(
             MeterReplacement(int(r.t_utc), int(r.old_end_wh), int(r.new_start_wh))
             for r in source.replacements(lo, hi)
         ]
-        reading_t, energy = energy_series(times, counters, events, model.modulus_wh)
+        reading_t, energy, shown = continuous_series(times, counters, events, model.modulus_wh)
         if model.resolution_wh <= 1:
             return reading_t, reading_t, energy
-        start_ok = before_t.size < before_n or _settled_before(reading_t, energy, from_utc,
-                                                                model)
-        end_ok = after_t.size < after_n or _settled_after(reading_t, energy, to_utc, model)
+        start_ok = before_t.size < before_n or _settled_before(reading_t, energy, shown,
+                                                                from_utc, model)
+        end_ok = after_t.size < after_n or _settled_after(reading_t, energy, shown, to_utc,
+                                                          model)
         if start_ok and end_ok:
             break
         before_n *= 1 if start_ok else 8
         after_n *= 1 if end_ok else 8
-    point_t, point_e = refine_steps(reading_t, energy, model.resolution_wh, model.gap_limit_s)
+    point_t, point_e = refine_steps(reading_t, energy, model.resolution_wh, model.gap_limit_s,
+                                    shown)
     return reading_t, point_t, point_e
 
 

@@ -62,6 +62,19 @@ def energy_series(
     modulus_wh: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(t_utc, energy_wh): strictly increasing times, integer energy continuous across events.
+    See continuous_series."""
+    times, energy, _ = continuous_series(t_utc, counter_wh, replacements, modulus_wh)
+    return times, energy
+
+
+def continuous_series(
+    t_utc: np.ndarray,
+    counter_wh: np.ndarray,
+    replacements: Sequence[MeterReplacement],
+    modulus_wh: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t_utc, energy_wh, shown_wh): strictly increasing times, integer energy continuous
+    across events, and the counter value the meter showed at each point.
 
     Readings at t >= a replacement's time belong to the new meter. The replacement adds two
     points at its time (old meter's end, new meter's start) that coincide in energy, so the
@@ -78,6 +91,7 @@ def energy_series(
 
     out_t: list[np.ndarray] = []
     out_e: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
     level: int | None = None  # energy at the end of the previous segment
     for segment in range(len(events) + 1):
         mask = segment_of == segment
@@ -98,19 +112,25 @@ def energy_series(
         level = int(energy[-1])
         out_t.append(seg_t)
         out_e.append(energy)
+        out_c.append(seg_c)
     if not out_t:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     all_t = np.concatenate(out_t)
     all_e = np.concatenate(out_e)
+    all_c = np.concatenate(out_c).astype(np.int64)
     # Keep the last of equal times: reverse, take first occurrences, restore order.
     reversed_t = all_t[::-1]
     _, first = np.unique(reversed_t, return_index=True)
     keep = all_t.size - 1 - first
-    return all_t[keep], all_e[keep]
+    return all_t[keep], all_e[keep], all_c[keep]
 
 
 def refine_steps(
-    t_utc: np.ndarray, energy_wh: np.ndarray, resolution_wh: int, gap_limit_s: int
+    t_utc: np.ndarray,
+    energy_wh: np.ndarray,
+    resolution_wh: int,
+    gap_limit_s: int,
+    shown_wh: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points that locate the energy better than readings of a counter with coarse steps.
 
@@ -122,14 +142,15 @@ def refine_steps(
     crossing lies at the fraction 1 - step/(2*change) of the interval (the middle for one step,
     near the end for a change of many steps). Around a gap longer than gap_limit_s, and at the
     first and last reading, the readings themselves are the points, half a step above the shown
-    value. A reading that is not a whole number of steps (a finer source, e.g. the simulator's
-    ideal readings) is exact and used as it is. Each point depends only on the readings of its
+    value. A reading whose shown value (shown_wh, default energy_wh) is not a whole number of
+    steps (a finer source, e.g. the simulator's ideal readings) is exact and used as it is.
+    Each point depends only on the readings of its
     interval, so any window of readings gives the same points wherever it overlaps another.
     """
     if resolution_wh <= 1 or t_utc.size < 2:
         return t_utc, energy_wh
     half_step = resolution_wh // 2
-    exact = energy_wh % resolution_wh != 0
+    exact = (energy_wh if shown_wh is None else shown_wh) % resolution_wh != 0
     interval_s = np.diff(t_utc)
     change_wh = np.diff(energy_wh)
     short = interval_s <= gap_limit_s
