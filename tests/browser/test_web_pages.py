@@ -168,6 +168,8 @@ def test_dragging_a_box_changes_the_saved_geometry(service, page_factory):
     page.mouse.down()
     page.mouse.move(start_x + 20, start_y + 10, steps=5)
     page.mouse.up()
+    page.click("#setup-test")  # what the reader gets with the moved (unsaved) box
+    page.wait_for_selector("#test-result p")
     page.click("#setup-save")
     page.wait_for_selector("#toast:text('Saved.')")
     after = api_json(service, "/api/setup/geometry")["digit_boxes"]
@@ -223,6 +225,11 @@ def test_screenshots_of_every_page_fit_the_width(page_factory, width):
             page.wait_for_selector(f"main[data-page={name}][data-state=ready]")
         if name == "dashboard":
             page.wait_for_selector("#day-profile-chart canvas")
+        if name == "review":  # crops load lazily: scroll them into view, wait for all
+            page.mouse.wheel(0, 20_000)
+            page.wait_for_function(
+                "[...document.images].every((image) => image.complete && image.naturalWidth > 0)"
+            )
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow} px wider than {width} px"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
