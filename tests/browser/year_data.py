@@ -1,13 +1,14 @@
-"""A deterministic year of meter readings (and a few rejected frames) for the browser tests.
+"""A simulated year of meter readings (and two rejected frames) for the browser tests.
 
-Readings every minute through 2026 (every 10 min in January, so minute bars are interpolated
-there), a 3-hour gap on 2026-06-10 (estimated buckets) and nothing after 2026-12-20 (missing).
+`stromzaehler simulate --readings-only` in three runs: readings every 10 min in January (so
+minute bars there are interpolated), every minute from February, a 3-hour gap on 2026-06-10
+(estimated buckets, where the rejected frames lie) and nothing after 2026-12-20 (missing).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,43 +17,59 @@ import numpy as np
 
 from stromzaehler.store import Store
 
-YEAR_START_UTC = int(datetime(2025, 12, 31, 23, 0, tzinfo=UTC).timestamp())  # 2026-01-01 Berlin
-FEBRUARY_UTC = int(datetime(2026, 1, 31, 23, 0, tzinfo=UTC).timestamp())
-GAP_UTC = (
-    int(datetime(2026, 6, 10, 9, 0, tzinfo=UTC).timestamp()),
-    int(datetime(2026, 6, 10, 12, 0, tzinfo=UTC).timestamp()),
-)
-END_UTC = int(datetime(2026, 12, 20, 0, 0, tzinfo=UTC).timestamp())
+YEAR_START = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)  # 2026-01-01 00:00 in Berlin
+FEBRUARY = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+GAP = (datetime(2026, 6, 10, 9, 0, tzinfo=UTC), datetime(2026, 6, 10, 12, 0, tzinfo=UTC))
+END = datetime(2026, 12, 20, 0, 0, tzinfo=UTC)
 START_WH = 99_516_000
+GAP_ENERGY_WH = 600  # about 200 W while no readings came
 REJECTED_T_UTC = int(datetime(2026, 6, 10, 10, 30, tzinfo=UTC).timestamp())
+RUNS = (  # start, end, seconds between readings
+    (YEAR_START, FEBRUARY, 600),
+    (FEBRUARY, GAP[0], 60),
+    (GAP[1], END, 60),
+)
 
 
-def power_w(t_utc: int) -> float:
-    """Base load, a daily shape peaking in the evening, more in winter: plausible, smooth."""
-    hour = (t_utc % 86400) / 3600 + 1
-    day = (t_utc - YEAR_START_UTC) / 86400
-    daily = 250 * max(0.0, math.sin(math.pi * (hour - 6) / 16)) + 450 * math.exp(
-        -((hour - 19.5) ** 2) / 3
-    )
-    season = 1.0 + 0.3 * math.cos(2 * math.pi * day / 365)
-    return 150 + season * daily
-
-
-def reading_rows() -> Iterator[tuple[int, int, float, str]]:
-    energy_wh = float(START_WH)
-    t = YEAR_START_UTC
-    while t <= END_UTC:
-        step = 600 if t < FEBRUARY_UTC else 60
-        if not (GAP_UTC[0] < t < GAP_UTC[1]):
-            yield t, int(energy_wh), 0.99, "simulated"
-        energy_wh += power_w(t) * step / 3600
-        t += step
+def simulate(
+    data_dir: Path, start: datetime, end: datetime, interval_s: int, start_wh: int
+) -> None:
+    days = (end - start).total_seconds() / 86400
+    command = [
+        sys.executable,
+        "-m",
+        "stromzaehler",
+        "simulate",
+        "--readings-only",
+        "--quiet",
+        "--data",
+        str(data_dir),
+        "--start",
+        start.isoformat(),
+        "--days",
+        f"{days:.6f}",
+        "--interval",
+        str(interval_s),
+        "--start-wh",
+        str(start_wh),
+        "--seed",
+        "7",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr.strip()}")
 
 
 def fill(data_dir: Path, frame: np.ndarray) -> int:
     """Readings into the store plus two rejected frames with images; returns the reading count."""
+    start_wh = START_WH
+    for index, (start, end, interval_s) in enumerate(RUNS):
+        simulate(data_dir, start, end, interval_s, start_wh)
+        last = Store.open(data_dir).last_reading()
+        assert last is not None
+        start_wh = last.counter_wh + (GAP_ENERGY_WH if index == 1 else interval_s // 12)
     store = Store.open(data_dir)
-    count = store.add_readings_bulk(reading_rows())
+    count = store.count_readings()
     folder = data_dir / "frames"
     folder.mkdir(parents=True, exist_ok=True)
     boxes = [
