@@ -57,9 +57,13 @@ class SimulatedMeter:
         # Where the disc's mark stands at a given counter value is up to the meter's assembly.
         self.disc_phase_deg = float(np.random.default_rng([self.seed, 0xD15C]).uniform(0, 360))
         spread = self.options.roller_rest_offset_px
-        self.rest_offsets_px = tuple(float(v) for v in np.clip(
+        offsets = np.clip(
             np.random.default_rng([self.seed, 0x5AC4]).normal(0.0, spread, self.options.n_rollers),
-            -2.5 * spread, 2.5 * spread))
+            -2.5 * spread, 2.5 * spread)
+        # The last roller turns all the time: an offset there would be a shift of its reading,
+        # and its position in the truth is what a reader must report.
+        offsets[-1] = 0.0
+        self.rest_offsets_px = tuple(float(v) for v in offsets)
         self._bump = (0.0, 0.0, 0.0)
 
     @property
