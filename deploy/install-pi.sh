@@ -15,23 +15,55 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # NumPy, OpenCV and picamera2 come from Debian: there are no armv7 wheels, and pip's NumPy 2
-# would break Debian's cv2.
-APT_PACKAGES=(python3-venv python3-pip python3-opencv python3-numpy python3-picamera2 python3-lgpio)
-missing=()
-for package in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-        || missing+=("$package")
+# would break Debian's cv2. python3-venv brings pip for the venv (python3-pip-whl).
+REQUIRED_PACKAGES=(python3-venv python3-opencv python3-numpy)
+# Only in the Raspberry Pi OS archive, not in Debian: without them the service has no Pi camera
+# (it falls back to the simulated meter) and no LED, but everything else works.
+PI_OS_PACKAGES=(python3-picamera2 python3-lgpio)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+known_to_apt() { apt-cache show "$1" >/dev/null 2>&1; }
+have_package_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
+
+missing_required=()
+for package in "${REQUIRED_PACKAGES[@]}"; do
+    installed "$package" || missing_required+=("$package")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+missing_pi_os=()
+for package in "${PI_OS_PACKAGES[@]}"; do
+    installed "$package" || missing_pi_os+=("$package")
+done
+# Refresh the lists only to install something: a Pi OS package that non-empty lists do not know
+# means this is not Raspberry Pi OS, and refreshing on every run would not change that.
+refresh=0
+[ ${#missing_required[@]} -gt 0 ] && refresh=1
+for package in "${missing_pi_os[@]}"; do
+    if known_to_apt "$package" || ! have_package_lists; then refresh=1; fi
+done
+if [ "$refresh" -eq 1 ]; then
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+to_install=("${missing_required[@]}")
+for package in "${missing_pi_os[@]}"; do
+    if known_to_apt "$package"; then
+        to_install+=("$package")
+    else
+        echo "warning: $package is not in the package lists (not Raspberry Pi OS?);" \
+            "continuing without it" >&2
+    fi
+done
+if [ ${#to_install[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${to_install[@]}"
 fi
 
 if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
 fi
+# The unit names both groups (SupplementaryGroups=) and systemd refuses to start it when one is
+# missing; Raspberry Pi OS has both, plain Debian has no gpio group.
 for group in video gpio; do
-    if getent group "$group" >/dev/null && ! id -nG "$USER_NAME" | grep -qw "$group"; then
+    getent group "$group" >/dev/null || groupadd --system "$group"
+    if ! id -nG "$USER_NAME" | grep -qw "$group"; then
         usermod -aG "$group" "$USER_NAME"
     fi
 done
@@ -41,18 +73,26 @@ if [ ! -x "$PREFIX/venv/bin/python" ]; then
     python3 -m venv --system-site-packages "$PREFIX/venv"
 fi
 changed=0
-# Reinstall only when the source changed, so that a second run changes nothing.
-source_hash=$(cd "$REPO" && find pyproject.toml README.md src -type f ! -path '*/__pycache__/*' \
-    -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+# Reinstall only when the source changed, so that a second run changes nothing. The wheel is built
+# from a copy: building in the repository would write build/ and src/*.egg-info into it (owned by
+# root) and change the hash.
+SOURCE_FILES=(pyproject.toml README.md src)
+source_hash=$(cd "$REPO" && find "${SOURCE_FILES[@]}" -type f ! -path '*/__pycache__/*' \
+    ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$PREFIX/source.sha256" 2>/dev/null)" != "$source_hash" ]; then
-    # Build our own wheel, then install it with every dependency from wheels only; Debian's
-    # NumPy already satisfies numpy>=1.24, so pip leaves it (and Debian's cv2) in charge.
-    wheel_dir=$(mktemp -d)
-    trap 'rm -rf "$wheel_dir"' EXIT
-    "$PREFIX/venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$wheel_dir" "$REPO"
+    work_dir=$(mktemp -d)
+    trap 'rm -rf "$work_dir"' EXIT
+    mkdir "$work_dir/source" "$work_dir/wheel"
+    tar -C "$REPO" --exclude=__pycache__ --exclude='*.egg-info' -cf - "${SOURCE_FILES[@]}" \
+        | tar -C "$work_dir/source" -xf -
+    "$PREFIX/venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$work_dir/wheel" \
+        "$work_dir/source"
+    # Every dependency from wheels only; Debian's NumPy already satisfies numpy>=1.24, so pip
+    # leaves it (and Debian's cv2) in charge.
     "$PREFIX/venv/bin/pip" install --quiet --only-binary=:all: --force-reinstall --no-deps \
-        "$wheel_dir"/stromzaehler-*.whl
-    "$PREFIX/venv/bin/pip" install --quiet --only-binary=:all: "$wheel_dir"/stromzaehler-*.whl
+        "$work_dir"/wheel/stromzaehler-*.whl
+    "$PREFIX/venv/bin/pip" install --quiet --only-binary=:all: \
+        "$work_dir"/wheel/stromzaehler-*.whl
     install -m 0644 "$REPO/README.md" "$PREFIX/README.md"
     echo "$source_hash" > "$PREFIX/source.sha256"
     changed=1
@@ -92,6 +132,11 @@ if [ -d /run/systemd/system ]; then
     systemctl is-active --quiet stromzaehler.service || systemctl start stromzaehler.service
     echo "stromzaehler is running: http://$(hostname -I | awk '{print $1}')/"
 else
-    echo "systemd is not running here (a chroot?); the service starts at the next boot"
-    systemctl enable stromzaehler.service >/dev/null 2>&1 || true
+    # systemctl enable works without a running systemd (it only writes the symlink).
+    if systemctl is-enabled --quiet stromzaehler.service 2>/dev/null \
+        || systemctl enable stromzaehler.service; then
+        echo "systemd is not running here (a chroot?); the service starts at the next boot"
+    else
+        echo "warning: could not enable stromzaehler.service; start it by hand" >&2
+    fi
 fi
