@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cv2
 import numpy as np
@@ -20,7 +20,13 @@ from .config import Settings
 from .sources import Frame
 from .store import Reading, Store
 
+if TYPE_CHECKING:
+    from .recognizer import Recognizer
+
 log = logging.getLogger(__name__)
+
+# Accepted readings the gate sees again after a restart (its recent-rate window).
+RESTORED_READINGS = 60
 
 
 @dataclass(frozen=True)
@@ -35,10 +41,6 @@ class Outcome:
     frame_id: int | None = None
 
 
-class Reader(Protocol):
-    def read(self, frame_bgr: np.ndarray, previous_wh: int | None = None) -> Any: ...
-
-
 class Gate(Protocol):
     def restore(self, recent: list[Reading]) -> None: ...
 
@@ -46,10 +48,12 @@ class Gate(Protocol):
 
 
 class FrameHandler:
+    """Without a recognizer (tests of the loop) every frame is logged as `unread`."""
+
     def __init__(
         self,
         store: Store,
-        reader: Reader | None = None,
+        recognizer: Recognizer | None = None,
         gate: Gate | None = None,
         frames_dir: Path | None = None,
         keep_rejected: int = 500,
@@ -57,18 +61,42 @@ class FrameHandler:
         clock_ok: Callable[[], bool | None] = clock_synchronised,
     ) -> None:
         self.store = store
-        self.reader = reader
+        self.recognizer = recognizer
         self.gate = gate
         self.frames_dir = frames_dir
         self.keep_rejected = keep_rejected
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
+        self._last_image: np.ndarray | None = None
         if gate is not None:
-            gate.restore(store.recent_readings(20))
+            gate.restore(store.recent_readings(RESTORED_READINGS))
+
+    @classmethod
+    def for_settings(cls, store: Store, settings: Settings) -> FrameHandler:
+        from .recognizer import Recognizer, make_gate
+
+        data_dir = settings.storage.data_dir
+        return cls(
+            store,
+            Recognizer(settings, data_dir),
+            make_gate(settings),
+            frames_dir=data_dir / "frames",
+            keep_rejected=settings.storage.rejected_frames_kept,
+            require_clock_sync=settings.capture.require_clock_sync,
+        )
 
     def reconfigure(self, settings: Settings) -> None:
         self.keep_rejected = settings.storage.rejected_frames_kept
         self.require_clock_sync = settings.capture.require_clock_sync
+        if self.recognizer is None:
+            return
+        old = self.recognizer.settings
+        self.recognizer.reconfigure(settings, self._last_image)
+        if (old.gate, old.meter) != (settings.gate, settings.meter):
+            from .recognizer import make_gate
+
+            self.gate = make_gate(settings)
+            self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
 
     def handle(self, frame: Frame) -> Outcome:
         t_utc = int(frame.captured_at_utc)
@@ -89,10 +117,12 @@ class FrameHandler:
         return Outcome(**{**outcome.__dict__, "frame_id": frame_id})
 
     def _judge(self, frame: Frame, t_utc: int) -> Outcome:
-        if self.reader is None or self.gate is None:
+        self._last_image = frame.image
+        if self.recognizer is None or self.gate is None:
             return Outcome(status="unread")
         last = self.store.last_reading()
-        result = self.reader.read(frame.image, previous_wh=last.counter_wh if last else None)
+        reader = self.recognizer.reader
+        result = reader.read(frame.image, previous_wh=last.counter_wh if last else None)
         read = {
             "reading": result.reading,
             "counter_wh": result.counter_wh,
@@ -110,7 +140,13 @@ class FrameHandler:
         if not decision.accepted:
             return Outcome(status="rejected", reason=decision.reason, **read)
         # Committed before the next capture starts: nothing accepted is lost by a crash.
-        self.store.add_reading(t_utc, result.counter_wh, result.confidence, frame.source)
+        # Earlier frames that this one confirmed (after a gap or at the start) come along.
+        self.store.add_readings_bulk(
+            [(t, wh, confidence, frame.source) for t, wh, confidence in decision.backfill]
+            + [(t_utc, decision.counter_wh, result.confidence, frame.source)]
+        )
+        if not self.recognizer.has_reference:
+            self.recognizer.set_reference(frame.image)
         return Outcome(status="accepted", **read)
 
     def _clock_problem(self, t_utc: int, last: Reading | None) -> str | None:

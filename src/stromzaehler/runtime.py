@@ -29,12 +29,7 @@ def build_service(settings: Settings, store: Store) -> CaptureService:
             )
         return open_source(capture)
 
-    handler = FrameHandler(
-        store,
-        frames_dir=settings.storage.data_dir / "frames",
-        keep_rejected=settings.storage.rejected_frames_kept,
-        require_clock_sync=settings.capture.require_clock_sync,
-    )
+    handler = FrameHandler.for_settings(store, settings)
     light = open_light(settings.light.gpio_pin, settings.light.enabled)
     log.info("light: %s", light.name)
     return CaptureService(source_factory, handler, settings.capture.interval_s, light)
