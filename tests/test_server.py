@@ -172,3 +172,28 @@ def test_simulated_service_serves_a_red_meter_frame(service_factory):
     assert image.shape == (480, 640, 3)
     assert image[..., 2].mean() > 2 * image[..., 1].mean()
     assert service.get_json("/api/health")["source"] == "simulated"
+
+
+def test_sigkill_loses_no_committed_reading_and_restart_continues(service_factory, tmp_path):
+    import signal
+    import sqlite3
+
+    data = tmp_path / "killed"
+    service = service_factory("--simulate", "--speed", "600", data_dir=data)
+    service.wait_until(lambda: service.get_json("/api/health")["readings"] >= 5, "readings")
+    seen = service.get_json("/api/health")["readings"]
+    service.stop(signal.SIGKILL)
+    database = sqlite3.connect(data / "stromzaehler.sqlite3")
+    assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert database.execute("SELECT COUNT(*) FROM readings").fetchone()[0] >= seen
+    database.close()
+
+    restarted = service_factory("--simulate", "--speed", "600", data_dir=data)
+    restarted.wait_until(
+        lambda: restarted.get_json("/api/health")["readings"] >= seen + 5, "readings after restart"
+    )
+    rows = restarted.get_json("/api/readings?from=0&to=4000000000")["readings"]
+    times = [r["t_utc"] for r in rows]
+    counters = [r["counter_wh"] for r in rows]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert counters == sorted(counters)  # the simulated meter went on where it stopped
