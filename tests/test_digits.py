@@ -15,6 +15,7 @@ from stromzaehler.recognition.digits import (
     N_BINS,
     DigitModel,
     DigitReading,
+    crop_view,
     decode_bins,
     to_single_channel,
 )
@@ -135,3 +136,15 @@ def test_decode_bins_value_and_zone_confidence() -> None:
     np.testing.assert_allclose(values[:2], [7.0, 3.5], atol=1e-6)
     assert 0.0 <= values[2] < 1e-6
     np.testing.assert_allclose(confidences, [1.0, 1.0, 1.0], atol=1e-6)
+
+
+def test_tight_view_is_centred_so_the_roller_position_is_unchanged() -> None:
+    crop = np.zeros((84, 46, 3), np.uint8)
+    crop[40:44, 20:26] = 255  # a mark at the centre
+    tight = crop_view(crop, "tight")
+    assert tight.shape[:2] == (84 - 2 * 3, 46 - 2 * 3)
+    ys = np.nonzero(tight[:, :, 0])[0]
+    assert (ys.min() + ys.max()) / 2 == pytest.approx((tight.shape[0] - 1) / 2, abs=0.5)
+    assert crop_view(crop, "full") is crop
+    with pytest.raises(ValueError):
+        crop_view(crop, "sideways")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stromzaehler.recognition.digits import DEFAULT_MODEL_PATH, DigitModel, decode_bins
+from stromzaehler.recognition.digits import DEFAULT_MODEL_PATH, DigitModel, decode_probs, softmax
 from training import data as D
 from training.metrics import digit_metrics, expected_calibration_error, zone_of
 
@@ -26,6 +26,8 @@ from training.metrics import digit_metrics, expected_calibration_error, zone_of
 # collections are small and a wrong digit costs far more than a rejected frame.
 MIN_THRESHOLD = 0.5
 MAX_WRONG_ACCEPTED = 0.003
+# Views the runtime averages (see digits.crop_view).
+DEFAULT_VIEWS = ("full", "tight")
 
 
 def true_zones(s: D.CropSet) -> tuple[list[int], np.ndarray]:
@@ -42,24 +44,26 @@ def true_zones(s: D.CropSet) -> tuple[list[int], np.ndarray]:
     return keep, np.array(zones)
 
 
-def zone_nll(logits: np.ndarray, zones: np.ndarray, temperature: float) -> float:
-    z = logits.astype(np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
+def averaged(view_logits: np.ndarray, temperature: float) -> np.ndarray:
+    """(views, N, 100) logits -> (N, 100) probabilities, as DigitModel.probabilities does."""
+    return softmax(view_logits, temperature).mean(axis=0)
+
+
+def zone_nll(view_logits: np.ndarray, zones: np.ndarray, temperature: float) -> float:
+    p = averaged(view_logits, temperature)
     zone_mass = np.roll(p, 2, axis=1).reshape(len(p), 20, 5).sum(axis=2)
     return float(-np.log(np.maximum(zone_mass[np.arange(len(p)), zones], 1e-12)).mean())
 
 
-def fit_temperature(logits: np.ndarray, s: D.CropSet) -> float:
+def fit_temperature(view_logits: np.ndarray, s: D.CropSet) -> float:
     keep, zones = true_zones(s)
     grid = np.exp(np.linspace(math.log(0.1), math.log(5.0), 80))
-    return float(min(grid, key=lambda t: zone_nll(logits[keep], zones, float(t))))
+    return float(min(grid, key=lambda t: zone_nll(view_logits[:, keep], zones, float(t))))
 
 
-def calibration_error(logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
+def calibration_error(view_logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
     keep, zones = true_zones(s)
-    values, conf = decode_bins(logits[keep], temperature)
+    values, conf = decode_probs(averaged(view_logits[:, keep], temperature))
     return expected_calibration_error(conf, zone_of(values) == zones)
 
 
@@ -71,9 +75,9 @@ def gated_digits(values: np.ndarray, conf: np.ndarray, threshold: float) -> list
     ]
 
 
-def pick_threshold(logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
+def pick_threshold(view_logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
     """Lowest threshold >= MIN_THRESHOLD with at most 0.3 % wrong among accepted 0-9 crops."""
-    values, conf = decode_bins(logits, temperature)
+    values, conf = decode_probs(averaged(view_logits, temperature))
     for t in np.arange(MIN_THRESHOLD, 0.951, 0.05):
         m = digit_metrics(gated_digits(values, conf, float(t)), s.labels)
         if m["wrong_acc"] <= MAX_WRONG_ACCEPTED:
@@ -81,15 +85,19 @@ def pick_threshold(logits: np.ndarray, s: D.CropSet, temperature: float) -> floa
     return 0.95
 
 
-def calibrate(model_path: Path, digits_dir: Path) -> dict[str, float]:
+def calibrate(
+    model_path: Path, digits_dir: Path, views: tuple[str, ...] = DEFAULT_VIEWS
+) -> dict[str, object]:
     """Fit temperature and threshold, update the model's JSON, return what was fitted."""
     model = DigitModel.load(model_path)
+    model.views = views
     calib = D.load_real(digits_dir, D.CALIBRATION_COLLECTIONS)
     test = D.load_real(digits_dir, D.TEST_COLLECTIONS)
-    calib_logits = model.logits(calib.originals)
-    test_logits = model.logits(test.originals)
+    calib_logits = model.view_logits(calib.originals)
+    test_logits = model.view_logits(test.originals)
     temperature = fit_temperature(calib_logits, calib)
-    fitted = {
+    fitted: dict[str, object] = {
+        "views": list(views),
         "temperature": round(temperature, 3),
         "min_confidence": pick_threshold(calib_logits, calib, temperature),
         "calibration_ece": round(calibration_error(calib_logits, calib, temperature), 4),
@@ -107,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     p.add_argument("--digits-dir", type=Path, default=D.DEFAULT_DIGITS_DIR)
+    p.add_argument("--views", default=",".join(DEFAULT_VIEWS), help="e.g. full or full,tight")
     args = p.parse_args(argv)
-    print(json.dumps(calibrate(args.model, args.digits_dir)))
+    views = tuple(v for v in args.views.split(",") if v)
+    print(json.dumps(calibrate(args.model, args.digits_dir, views)))
     return 0
 
 

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("CNN (ours)", evaluate(model_reader(model), s, everything)),
                 ("template 1-bit", evaluate(template, s, everything)),
             ]
-            if has_tesseract and with_tesseract:
+            if has_tesseract and with_tesseract and args.tesseract_max > 0:
                 sample = sorted(rng.choice(len(s), min(len(s), args.tesseract_max), replace=False))
                 sample = [int(i) for i in sample]
                 for psm in (13, 10):
