@@ -251,3 +251,29 @@ def test_pre_aggregate_stays_equal_to_direct_computation_under_any_events(script
                 assert fast.energy_wh.tolist() == direct.energy_wh.tolist()
                 assert fast.quality.tolist() == direct.quality.tolist()
         counters.store.close()
+
+
+@pytest.mark.parametrize("roller_step_wh", [1, 100])
+def test_simulated_weeks_match_the_simulator_truth_within_0_1_kwh(tmp_path, roller_step_wh):
+    from stromzaehler.simulator.run import build_meter, reading_rows
+
+    start = int(datetime.fromisoformat("2026-03-20T00:00+01:00").timestamp())
+    meter = build_meter(4, start, 3500.0, 99_516_000)
+    store = Store.open(tmp_path)
+    for rows in reading_rows(meter, 21, 60):
+        store.add_readings_bulk([(t, c // roller_step_wh * roller_step_wh, q, s)
+                                 for t, c, q, s in rows])
+    counters = CounterStore(store)
+    days = stepped_query(counters, "day", start, start + 21 * 86400)
+    truth = np.diff(meter.consumed_wh_array(days.bounds_utc.astype(np.float64)))
+    measured = days.quality == MEASURED
+    # 21 x 24 h from 20 March 00:00 +01:00 end at 10 April 01:00 +02:00 (one 23-hour day):
+    # 21 whole local days measured, 10 April missing
+    assert measured.tolist() == [True] * 21 + [False]
+    assert np.abs(days.energy_wh - truth)[measured].max() < 100
+    assert abs(days.total_wh - truth[measured].sum()) < 100
+    spring_day = (start + 9 * 86400, int(datetime.fromisoformat("2026-03-30T00:00+02:00")
+                                         .timestamp()))
+    hours = stepped_query(counters, "hour", *spring_day)
+    assert len(hours.energy_wh) == 23
+    assert hours.energy_wh.sum() == days.energy_wh[9]
