@@ -120,12 +120,15 @@ def target_for(kind: int, value: float, label: str) -> tuple[np.ndarray, int]:
     return np.full(100, 0.01, dtype=np.float32), 0
 
 
-def simulator_crops(n_frames: int, seed: int, frames_per_meter: int = 15) -> CropSet:
+def simulator_crops(
+    n_frames: int, seed: int, frames_per_meter: int = 15, faults: str = "glare=0.1"
+) -> CropSet:
     """Crops from simulated meters in random looks and random counter states.
 
     A new meter (random start counter, light, roller colours) every `frames_per_meter`
     frames; frames at random instants within 30 days so the lower rollers take every position.
-    Returns an empty set when the simulator is not installed.
+    `faults` is a FaultRates spec ("glare=0.1,blur=0.05"). Returns an empty set when the
+    simulator is not installed.
     """
     try:
         from stromzaehler.simulator import FaultRates, RenderOptions, SimulatedMeter
@@ -147,7 +150,7 @@ def simulator_crops(n_frames: int, seed: int, frames_per_meter: int = 15) -> Cro
                 start_utc=start_utc,
                 start_wh=int(rng.integers(0, 999_999_999)),
                 options=options,
-                faults=FaultRates(glare=0.1),
+                faults=FaultRates.parse(faults),
             )
         t = start_utc + float(rng.uniform(0, 30 * 86400))
         image, truth = meter.frame_at(t)

@@ -161,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", type=Path, default=None)
     p.add_argument("--tesseract-max", type=int, default=300)
     p.add_argument("--sim-frames", type=int, default=0, help="also evaluate simulator crops")
+    p.add_argument(
+        "--sim-faults",
+        default="glare=0.1,blur=0.05,dark=0.05,occlusion=0.05",
+        help="simulator fault rates per frame (a crop under a fault should be rejected)",
+    )
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     if not (args.digits_dir / "labels.csv").exists():
@@ -186,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     for coll in D.TEST_COLLECTIONS:
         sets.append((coll, D.load_real(args.digits_dir, (coll,)), False))
     if args.sim_frames:
-        sim = D.simulator_crops(args.sim_frames, args.seed + 1000)
-        sets.append(("simulator crops (unseen simulated meters)", sim, True))
+        sim = D.simulator_crops(args.sim_frames, args.seed + 1000, faults=args.sim_faults)
+        sets.append((f"simulator crops, unseen simulated meters, {args.sim_faults}", sim, True))
     has_tesseract = shutil.which("tesseract") is not None
     if not has_tesseract:
         print("tesseract not found on PATH: skipping the Tesseract baselines")
