@@ -138,9 +138,11 @@ def test_correction_through_the_api_changes_the_buckets(client):
     params = {"resolution": "15min", "from": DAY0 + 3600, "to": DAY0 + 7200}
     before = [b["kwh"] for b in client.get("/api/consumption", params=params).json()["buckets"]]
     target = DAY0 + 3600 + 900
+    wrong = {"time": str(target), "counter_wh": 99_516_000 + (target - DAY0) // 600 * 100 + 3000}
+    refused = client.post("/api/counter/correction", headers=headers, json=wrong)
+    assert refused.status_code == 422 and "never runs backwards" in refused.json()["detail"]
     response = client.post("/api/counter/correction", headers=headers,
-                           json={"time": str(target),
-                                 "counter_wh": 99_516_000 + (target - DAY0) // 600 * 100 + 3000})
+                           json={**wrong, "force": True})
     assert response.status_code == 200, response.text
     after = [b["kwh"] for b in client.get("/api/consumption", params=params).json()["buckets"]]
     # the corrected reading moves about 3 kWh from one quarter hour into the other

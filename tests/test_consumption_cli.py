@@ -75,7 +75,10 @@ def test_bad_input_is_one_line_and_exit_2(data_dir, capsys, argv, message):
 
 def test_counter_events_change_the_export(data_dir, capsys):
     base = ["--data", str(data_dir)]
-    assert run(["counter", "correct", "--time", str(DAY0 + 900), "--kwh", "5000.5", *base]) == 0
+    correct = ["counter", "correct", "--time", str(DAY0 + 900), "--kwh", "5000.5", *base]
+    assert run(correct) == 2
+    assert "above the reading after it" in capsys.readouterr().err
+    assert run([*correct, "--force"]) == 0
     assert run(["counter", "replace", "--time", str(DAY0 + 3 * 86400), "--old-kwh",
                 str((5_000_000 + 3 * 86400 // 9) / 1000), "--new-kwh", "0", *base]) == 0
     assert run(["counter", "manual", "--time", str(DAY0 + 3 * 86400 + 3600), "--kwh", "0.4",

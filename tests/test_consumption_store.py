@@ -277,3 +277,26 @@ def test_simulated_weeks_match_the_simulator_truth_within_0_1_kwh(tmp_path, roll
     hours = stepped_query(counters, "hour", *spring_day)
     assert len(hours.energy_wh) == 23
     assert hours.energy_wh.sum() == days.energy_wh[9]
+
+
+def test_counter_events_refuse_values_that_run_backwards_unless_forced(tmp_path):
+    from stromzaehler.analytics import events
+
+    store = Store.open(tmp_path)
+    store.add_readings_bulk([(DAY0 + 60 * k, v, 1.0, "x") for k, v in
+                             enumerate([999_999_800, 999_999_900, 5_000, 100, 200])])
+    counters = CounterStore(store)
+    now = DAY0 + 86400
+    # the reading at +180 s (100 Wh after the rollover) is fine; +120 s is a misread
+    with pytest.raises(events.EventError, match="above the reading after it"):
+        events.correct_reading(counters, DAY0 + 120, 300, now, MODULUS)
+    events.correct_reading(counters, DAY0 + 120, 0, now, MODULUS)  # across the rollover
+    with pytest.raises(events.EventError, match="below the reading before it"):
+        events.correct_reading(counters, DAY0 + 240, 50, now, MODULUS)
+    events.correct_reading(counters, DAY0 + 240, 50, now, MODULUS, force=True)
+    with pytest.raises(events.EventError, match="below the reading before it"):
+        events.replace_meter(counters, DAY0 + 300, 40, 0, now, MODULUS)
+    with pytest.raises(events.EventError, match="future"):
+        events.replace_meter(counters, now + 3600, 300, 0, now, MODULUS)
+    events.replace_meter(counters, DAY0 + 300, 300, 0, now, MODULUS)
+    assert [c.counter_wh for c in counters.corrections()] == [0, 50]

@@ -59,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replace.add_argument("--old-kwh", type=float, required=True, help="old meter's last value")
     replace.add_argument("--new-kwh", type=float, required=True, help="new meter's first value")
     replace.add_argument("--note")
+    replace.add_argument("--force", action="store_true",
+                         help="store even if a meter would run backwards")
     add_settings_flags(replace)
     replace.set_defaults(func=run_replace)
     correct = actions.add_parser("correct", help="correct (or void) the reading at --time")
@@ -67,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     value.add_argument("--kwh", type=float, help="the right value")
     value.add_argument("--void", action="store_true", help="ignore this reading")
     correct.add_argument("--note")
+    correct.add_argument("--force", action="store_true",
+                         help="store even if the counter would run backwards")
     add_settings_flags(correct)
     correct.set_defaults(func=run_correct)
     listing = actions.add_parser("list", help="meter replacements and corrections as JSON")
@@ -159,7 +163,7 @@ def run_replace(args: argparse.Namespace) -> int:
         t_utc = _instant(setup, args.time)
         events.replace_meter(setup.counters, t_utc, round(args.old_kwh * 1000),
                              round(args.new_kwh * 1000), int(time.time()), setup.modulus_wh,
-                             args.note)
+                             args.note, force=args.force)
     except ValueError as error:
         return _fail(str(error))
     print(f"meter replacement stored at {t_utc}")
@@ -172,7 +176,7 @@ def run_correct(args: argparse.Namespace) -> int:
         t_utc = _instant(setup, args.time)
         value = None if args.void else round(args.kwh * 1000)
         stored = events.correct_reading(setup.counters, t_utc, value, int(time.time()),
-                                        setup.modulus_wh, args.note)
+                                        setup.modulus_wh, args.note, force=args.force)
     except ValueError as error:
         return _fail(str(error))
     outcome = "void" if value is None else f"{value} Wh"

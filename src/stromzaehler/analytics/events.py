@@ -6,7 +6,10 @@ store's triggers mark the changed range, the next query recomputes it).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol
+
+import numpy as np
 
 MANUAL_SOURCE = "manual"
 
@@ -24,6 +27,8 @@ class EventStore(Protocol):
         self, t_utc: int, counter_wh: int | None, created_utc: int, note: str | None
     ) -> None: ...
     def replacements(self, from_utc: int | None = None, to_utc: int | None = None) -> list: ...
+    def readings_before(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def readings_after(self, t_utc: int, count: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class ReadingWriter(Protocol):
@@ -40,6 +45,38 @@ def _check_counter(name: str, counter_wh: int, modulus_wh: int) -> None:
 def _check_time(t_utc: int, now_utc: int) -> None:
     if t_utc > now_utc + 60:
         raise EventError("the time lies in the future")
+
+
+def _iso(t_utc: int) -> str:
+    return datetime.fromtimestamp(t_utc, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _check_order(
+    store: EventStore,
+    t_utc: int,
+    value_wh: int,
+    modulus_wh: int,
+    check_before: bool = True,
+    check_after: bool = True,
+) -> None:
+    """A counter never runs backwards: the value must lie between the effective readings
+    around t_utc (a drop of more than half the modulus is a rollover and allowed)."""
+    if check_before:
+        times, values = store.readings_before(t_utc, 1)
+        swapped = times.size and store.replacements(int(times[0]) + 1, t_utc)
+        if times.size and not swapped and 0 < values[0] - value_wh < modulus_wh // 2:
+            raise EventError(
+                f"{value_wh} Wh is below the reading before it ({int(values[0])} Wh at "
+                f"{_iso(int(times[0]))}); a counter never runs backwards (force to store anyway)"
+            )
+    if check_after:
+        times, values = store.readings_after(t_utc, 1)
+        swapped = times.size and store.replacements(t_utc + 1, int(times[0]))
+        if times.size and not swapped and 0 < value_wh - values[0] < modulus_wh // 2:
+            raise EventError(
+                f"{value_wh} Wh is above the reading after it ({int(values[0])} Wh at "
+                f"{_iso(int(times[0]))}); a counter never runs backwards (force to store anyway)"
+            )
 
 
 def add_manual_reading(
@@ -59,13 +96,19 @@ def replace_meter(
     now_utc: int,
     modulus_wh: int,
     note: str | None = None,
+    force: bool = False,
 ) -> None:
-    """From t_utc on readings come from a new meter; consumption continues across the swap."""
+    """From t_utc on readings come from a new meter; consumption continues across the swap.
+    Unless forced, the old meter's last value must not be below its readings before t_utc and
+    the new meter's first value not above its readings after."""
     _check_time(t_utc, now_utc)
     _check_counter("old meter's last value", old_end_wh, modulus_wh)
     _check_counter("new meter's first value", new_start_wh, modulus_wh)
     if store.replacements(t_utc, t_utc):
         raise EventError("there is already a meter replacement at that time")
+    if not force:
+        _check_order(store, t_utc, old_end_wh, modulus_wh, check_after=False)
+        _check_order(store, t_utc - 1, new_start_wh, modulus_wh, check_before=False)
     store.add_replacement(t_utc, old_end_wh, new_start_wh, now_utc, note)
 
 
@@ -76,13 +119,17 @@ def correct_reading(
     now_utc: int,
     modulus_wh: int,
     note: str | None = None,
+    force: bool = False,
 ) -> int:
     """Give the stored reading at exactly t_utc a new value, or with None mark it void.
-    The original stays in the readings table; returns the value it had."""
+    The original stays in the readings table; returns the value it had. Unless forced, the new
+    value must lie between the readings around it."""
     stored = store.reading_at(t_utc)
     if stored is None:
         raise EventError("there is no reading at that time (give its exact time)")
     if counter_wh is not None:
         _check_counter("counter", counter_wh, modulus_wh)
+        if not force:
+            _check_order(store, t_utc, counter_wh, modulus_wh)
     store.set_correction(t_utc, counter_wh, now_utc, note)
     return stored[0]

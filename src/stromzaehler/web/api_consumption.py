@@ -163,6 +163,7 @@ class Correction(BaseModel):
     counter_kwh: float | None = Field(None, ge=0)
     void: bool = Field(False, description="true: ignore the reading instead of correcting it")
     note: str | None = Field(None, max_length=500)
+    force: bool = Field(False, description="store even if the counter would run backwards")
 
     @model_validator(mode="after")
     def _one_value(self) -> Correction:
@@ -177,6 +178,7 @@ class Replacement(BaseModel):
     old_end_kwh: float = Field(ge=0, description="last value of the old meter")
     new_start_kwh: float = Field(ge=0, description="first value of the new meter")
     note: str | None = Field(None, max_length=500)
+    force: bool = Field(False, description="store even if a meter would run backwards")
 
 
 def _instant(text: str, ctx: _Context) -> int:
@@ -214,7 +216,7 @@ def meter_replacement(
     old_wh, new_wh = round(body.old_end_kwh * 1000), round(body.new_start_kwh * 1000)
     try:
         events.replace_meter(CounterStore(store), t_utc, old_wh, new_wh, int(time.time()),
-                             ctx.modulus_wh, body.note)
+                             ctx.modulus_wh, body.note, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"t_utc": t_utc, "old_end_wh": old_wh, "new_start_wh": new_wh}
@@ -233,7 +235,7 @@ def correction(
         value = body.counter_wh if body.counter_wh is not None else round(body.counter_kwh * 1000)
     try:
         previous = events.correct_reading(CounterStore(store), t_utc, value, int(time.time()),
-                                          ctx.modulus_wh, body.note)
+                                          ctx.modulus_wh, body.note, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"t_utc": t_utc, "stored_wh": previous, "corrected_wh": value, "void": body.void}
