@@ -59,6 +59,11 @@ const TEXTS = {
     "settings.password": "Change password", "settings.oldPassword": "Old password",
     "settings.newPassword": "New password", "settings.passwordChanged": "Password changed; log in again.",
     "settings.language": "Language", "settings.account": "Login",
+    "reason.alignment": "counter not found in the frame", "reason.low_confidence": "digits not read with confidence",
+    "reason.frozen": "the same frame as before (camera stuck?)", "reason.unreadable": "not readable",
+    "reason.clock": "clock not plausible", "reason.clock_backwards": "clock went backwards",
+    "reason.clock_unsynchronised": "clock not synchronised", "reason.decreasing": "less than the last reading",
+    "reason.too_fast": "more power than plausible", "reason.unconfirmed": "jump not confirmed yet",
   },
   de: {
     "app.title": "Stromzähler",
@@ -118,6 +123,11 @@ const TEXTS = {
     "settings.password": "Passwort ändern", "settings.oldPassword": "Altes Passwort",
     "settings.newPassword": "Neues Passwort", "settings.passwordChanged": "Passwort geändert; bitte neu anmelden.",
     "settings.language": "Sprache", "settings.account": "Anmeldung",
+    "reason.alignment": "Zählwerk im Bild nicht gefunden", "reason.low_confidence": "Ziffern nicht sicher gelesen",
+    "reason.frozen": "gleiches Bild wie zuvor (Kamera hängt?)", "reason.unreadable": "nicht lesbar",
+    "reason.clock": "Uhrzeit nicht plausibel", "reason.clock_backwards": "Uhr lief rückwärts",
+    "reason.clock_unsynchronised": "Uhr nicht synchronisiert", "reason.decreasing": "kleiner als der letzte Stand",
+    "reason.too_fast": "mehr Leistung als plausibel", "reason.unconfirmed": "Sprung noch nicht bestätigt",
   },
 };
 
@@ -143,6 +153,13 @@ export function setLanguage(next) {
 export function t(key, params = {}) {
   const text = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** A reason code of the reader or the gate in words; unknown codes as they are. */
+export function reasonText(code) {
+  const key = `reason.${code}`;
+  const text = t(key);
+  return text === key ? code : `${text} (${code})`;
 }
 
 export function locale() {

@@ -3,7 +3,7 @@
 
 import { get, post } from "../api.js";
 import { h, svg } from "../dom.js";
-import { formatDateTime, formatKwh, formatNumber, t } from "../i18n.js";
+import { formatDateTime, formatKwh, formatNumber, reasonText, t } from "../i18n.js";
 
 const POLL_MS = 2000;
 
@@ -101,7 +101,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
       status.replaceChildren(...[
         outcome ? h("span", { class: `badge ${outcome.status}` }, t(`status.${outcome.status}`)) : t("common.none"),
         outcome?.reading ? h("span", {}, ` ${outcome.reading}`) : null,
-        outcome?.reason ? h("div", { class: "note" }, t("live.reason", { reason: outcome.reason })) : null,
+        outcome?.reason ? h("div", { class: "note" }, t("live.reason", { reason: reasonText(outcome.reason) })) : null,
         live?.captured_at ? h("div", { class: "note" }, formatDateTime(live.captured_at, timeZone,
           { dateStyle: "short", timeStyle: "medium" })) : null,
       ].filter(Boolean));

@@ -3,7 +3,7 @@
 
 import { get, post } from "../api.js";
 import { h } from "../dom.js";
-import { formatDateTime, formatKwh, formatNumber, t } from "../i18n.js";
+import { formatDateTime, formatKwh, formatNumber, reasonText, t } from "../i18n.js";
 
 const PAGE_SIZE = 20;
 
@@ -53,7 +53,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
         h("img", { class: "full", src: `/api/frames/${frame.id}/image`, alt: "", loading: "lazy" })) : h("div", {}),
       h("div", {},
         h("h3", {}, formatDateTime(frame.time, timeZone, { dateStyle: "medium", timeStyle: "medium" })),
-        h("p", {}, `${t("review.reason")}: `, h("b", { class: "reason" }, frame.reason || "?"), " · ",
+        h("p", {}, `${t("review.reason")}: `, h("b", { class: "reason" }, frame.reason ? reasonText(frame.reason) : "?"), " · ",
           `${t("review.read")}: ${frame.reading ?? "?"}`,
           frame.counter_wh != null ? ` (${formatKwh(frame.counter_wh / 1000, 1)})` : ""),
         h("div", { class: "crops" }, crops),

@@ -3,7 +3,7 @@
 
 import { get, post, put } from "../api.js";
 import { field, h, svg } from "../dom.js";
-import { formatNumber, formatPercent, t } from "../i18n.js";
+import { formatNumber, formatPercent, reasonText, t } from "../i18n.js";
 
 const MIN_SIZE = 4;
 const HANDLE_PX = 16; // on screen, whatever the zoom
@@ -203,7 +203,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
       result.replaceChildren(
         h("p", {}, read.reading && !read.reason
           ? t("setup.testResult", { reading: read.reading, kwh: formatNumber(read.kwh, Number(decimals.value)), confidence: formatPercent(read.confidence) })
-          : t("setup.testUnread", { reason: read.reason || "?" })),
+          : t("setup.testUnread", { reason: read.reason ? reasonText(read.reason) : "?" })),
         h("p", {}, read.digits.map((d) => `${d.digit ?? "?"} (${formatNumber(d.value, 1)}, ${formatPercent(d.confidence)})`).join(" · ")),
       );
       render();
