@@ -233,3 +233,14 @@ def test_screenshots_of_every_page_fit_the_width(page_factory, width):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow} px wider than {width} px"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def test_live_page_draws_a_box_per_roller_and_switching_the_light_needs_login(page_factory):
+    page, _ = page_factory()
+    page.goto("/#/live")
+    page.wait_for_selector("#live-health .badge")
+    page.wait_for_function("document.querySelectorAll('svg.overlay rect.box').length === 7")
+    assert "kWh" in page.inner_text("#live-reading")
+    page.click("#live-light")
+    page.wait_for_selector("#login-dialog[open]")
+    assert not page.is_checked("#live-light")
