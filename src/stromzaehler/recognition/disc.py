@@ -1,0 +1,443 @@
+"""Count the Ferraris disc's revolutions from small crops of the disc window.
+
+Pure: frames (a crop and its time) in, revolution events out; no camera, clock or SQL.
+
+Each frame is reduced to a profile: the mean colour of the rim band in each of `columns`
+columns. The tracker learns what the rim looks like without the mark (a per-column background,
+updated where no mark is seen) and how much the profile flickers there. The mark is the run of
+columns that is clearly darker than the background in any colour channel after the whole
+frame's LED gain has been divided out; its position is p in [-1, 1] along the direction of
+travel (-1 entering, +1 leaving the window).
+
+A pass of the mark is counted exactly once:
+- hysteresis: when it has been seen before the middle (p < -hysteresis) and then after it
+  (p > +hysteresis); the time is interpolated to the moment it crossed the middle;
+- tolerance: a pass seen on one side only (fast disc, dropped frames, glare over the middle)
+  is counted when the pass closes, its time extrapolated with the disc's speed;
+- a pass closes only after the mark must have left the window at the speed seen, and after
+  frames in which the mark could have been seen and was not; frames with glare over the
+  mark's place, dark frames (LED off) and dropped frames do not count as "not seen";
+- direction check: a pass that moves against the learned direction is not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    columns: int = 48  # profile resolution across the window
+    learn_frames: int = 25  # usable frames before tracking starts (5 s at 5 frames/s)
+    min_contrast: float = 0.15  # relative darkening of the rim that can be a mark
+    noise_factor: float = 5.0  # ... and at least this many times the learned flicker
+    hysteresis: float = 0.12  # of the half window, around the middle
+    visible_half_arc_deg: float = 35.0  # the window shows the rim over +-35 degrees
+    glare_share: float = 0.5  # light added over the dark slot, of the rim's own: glare
+    background_rate: float = 0.003  # per frame, where the rim is seen without the mark
+    brighten_rate: float = 0.03  # background catches up fast where the rim got brighter
+    max_gap_s: float = 10.0  # unusable longer than this: the next interval is not trusted
+    direction: int = 0  # +1 left to right, -1 right to left, 0 learn from the first passes
+
+
+@dataclass(frozen=True)
+class Revolution:
+    t_utc: float  # when the mark passed the middle of the window
+    continuous: bool  # tracked without a long gap since the previous revolution
+    method: str  # "crossing" (seen both sides) or "extrapolated"
+
+
+@dataclass(frozen=True)
+class Observation:
+    status: str  # learning | mark | clear | obscured | unusable | dropped
+    position: float | None = None  # p in [-1, 1] along the direction of travel
+    contrast: float = 0.0
+    width: int = 0  # columns the mark covers
+
+
+@dataclass
+class _Pass:
+    first_t: float
+    first_p: float
+    last_t: float
+    last_p: float
+    min_p: float
+    max_p: float
+    strong: bool
+    before: tuple[float, float] | None = None  # last (t, p) with p < 0
+    counted: bool = False
+    detections: int = 1
+    sign_change_t: float | None = None  # first time the mark crossed the middle, any way
+    # The latest sightings, for the speed now (the disc may have sped up within the pass).
+    recent: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=8))
+
+    def add_fit(self, t: float, p: float) -> None:
+        self.recent.append((t, p))
+
+    def speed(self) -> float | None:
+        """p per second over the latest sightings, when the mark has moved measurably."""
+        if len(self.recent) < 2:
+            return None
+        times = np.array([t for t, _ in self.recent])
+        positions = np.array([p for _, p in self.recent])
+        if positions.max() - positions.min() < 0.1:
+            return None
+        times -= times.mean()
+        denom = float((times * times).sum())
+        if denom <= 1e-9:
+            return None
+        return float((times * (positions - positions.mean())).sum()) / denom
+
+
+class DiscTracker:
+    """Feed `update(t_utc, crop)` for every frame in time order; it returns the revolutions."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.config = config or TrackerConfig()
+        self.direction = self.config.direction
+        self._direction_votes = 0
+        self._learn: list[np.ndarray] = []
+        self._rim_rows: np.ndarray | None = None
+        self._slot_rows: np.ndarray | None = None
+        self._background: np.ndarray | None = None  # columns x channels
+        self._slot_level: np.ndarray | None = None  # columns x channels
+        self._noise: np.ndarray | None = None  # columns x channels: darkening noise
+        self._pass: _Pass | None = None
+        self._seen_free_s = 0.0  # time since the pass's last sighting, mark visible if there
+        self._last_t: float | None = None
+        self._last_usable_t: float | None = None
+        self._gap_since_revolution = True
+        self._blind: deque[tuple[float, float]] = deque(maxlen=32)
+        self._last_revolution_t: float | None = None
+        self.period_s: float | None = None
+        self.last_observation = Observation("learning")
+        self.frames = 0
+        self.unusable_frames = 0
+
+    # public -------------------------------------------------------------------------------
+    @property
+    def learning(self) -> bool:
+        return self._background is None
+
+    def update(self, t_utc: float, crop: np.ndarray | None) -> list[Revolution]:
+        """One frame; crop None means the frame was dropped."""
+        self.frames += 1
+        step = 0.0 if self._last_t is None else max(t_utc - self._last_t, 0.0)
+        self._last_t = t_utc
+        observation = self._observe(crop)
+        self.last_observation = observation
+        if observation.status in ("dropped", "unusable", "obscured"):
+            self.unusable_frames += 1
+            if (
+                self._last_usable_t is not None
+                and t_utc - self._last_usable_t > self.config.max_gap_s
+            ):
+                self._gap_since_revolution = True
+        elif observation.status != "learning":
+            if self._last_usable_t is not None and t_utc - self._last_usable_t > 0.3:
+                # Frames in between showed nothing: the mark may have passed unseen.
+                self._blind.append((self._last_usable_t, t_utc))
+            self._last_usable_t = t_utc
+        revolutions: list[Revolution] = []
+        if observation.status == "mark":
+            assert observation.position is not None
+            self._sighting(
+                t_utc, observation.position, observation.contrast, observation.width, revolutions
+            )
+        elif observation.status == "clear" and self._pass is not None:
+            self._seen_free_s += step
+            self._maybe_close(t_utc, revolutions)
+        return revolutions
+
+    # image -> observation ----------------------------------------------------------------
+    def _small(self, crop: np.ndarray) -> np.ndarray:
+        image = crop if crop.ndim == 3 else crop[:, :, None]
+        height = image.shape[0]
+        small = cv2.resize(image, (self.config.columns, height), interpolation=cv2.INTER_AREA)
+        return small.reshape(height, self.config.columns, -1).astype(np.float32)
+
+    def _observe(self, crop: np.ndarray | None) -> Observation:
+        if crop is None:
+            return Observation("dropped")
+        if self._background is None:
+            self._learn_frame(crop)
+            return Observation("learning")
+        cfg = self.config
+        small = self._small(crop)
+        raw_rim = small[self._rim_rows].mean(axis=0)  # columns x channels
+        slot = small[self._slot_rows].mean(axis=0)
+        background, slot_level = self._background, self._slot_level
+        assert slot_level is not None and self._noise is not None
+        # Light reflected by the glass adds to the rim what it adds to the dark slot above it.
+        added = np.maximum(slot - slot_level, 0.0)
+        rim = raw_rim - added
+        added_share = added.sum(axis=1) / background.sum(axis=1)
+        glare = (added_share > cfg.glare_share) | (raw_rim.max(axis=1) > 240.0)
+        usable = ~glare
+        if usable.sum() < cfg.columns // 3:
+            return Observation("unusable")
+        level = rim.sum(axis=1)
+        expected = background.sum(axis=1)
+        gain = float(np.median(level[usable] / expected[usable]))
+        if not 0.5 < gain < 2.0:
+            return Observation("unusable")  # LED off, or the window washed out
+        self._adapt_slot(slot)
+        rim /= gain
+        # Relative darkening per colour channel; the floor keeps unlit channels (green under
+        # a red LED) from turning noise into contrast.
+        darkening = (background - rim) / (background + 20.0)
+        z = (darkening / self._noise).max(axis=1)
+        contrast = darkening.max(axis=1)
+        candidate = (z > cfg.noise_factor) & (contrast > cfg.min_contrast) & usable
+        run = _strongest_run(candidate, contrast)
+        if run is not None:
+            start, stop = run
+            width = stop - start
+            weights = contrast[start:stop]
+            peak = float(weights.max())
+            if width > cfg.columns // 2:
+                return Observation("unusable")  # a wide shadow is no mark
+            edge = start == 0 or stop == cfg.columns
+            if width >= 2 or edge:
+                self._adapt(rim, darkening, usable, (start, stop), gain, added_share)
+                centre = float((np.arange(start, stop) * weights).sum() / weights.sum())
+                p = (2.0 * (centre + 0.5) / cfg.columns - 1.0) * (self.direction or 1)
+                return Observation("mark", p, peak, width)
+        self._adapt(rim, darkening, usable, None, gain, added_share)
+        if self._pass is not None:
+            # Glare over where the mark should be: not seeing it there proves nothing.
+            expected_column = self._expected_column()
+            if expected_column is not None and glare[expected_column]:
+                return Observation("obscured")
+        return Observation("clear")
+
+    def _learn_frame(self, crop: np.ndarray) -> None:
+        cfg = self.config
+        self._learn.append(self._small(crop))
+        if len(self._learn) < cfg.learn_frames:
+            return
+        frames = np.stack(self._learn)  # frames x rows x columns x channels
+        self._learn.clear()
+        rows = np.median(frames.mean(axis=(2, 3)), axis=0)
+        low, high = float(rows.min()), float(rows.max())
+        if high - low < 10.0:
+            return  # no rim to be seen (LED off, lens covered): learn again
+        self._rim_rows = rows >= low + 0.5 * (high - low)
+        self._slot_rows = rows <= low + 0.2 * (high - low)
+        rims = frames[:, self._rim_rows].mean(axis=1)  # frames x columns x channels
+        # A moving mark darkens each column in a few frames only: a high percentile is the
+        # rim without it. A mark that sat still is removed later by the fast brightening rate.
+        self._background = np.percentile(rims, 80, axis=0).astype(np.float32)
+        self._slot_level = np.percentile(frames[:, self._slot_rows].mean(axis=1), 20, axis=0)
+        gains = np.median(rims.sum(axis=2) / self._background.sum(axis=1), axis=1)
+        darkening = (self._background - rims / gains[:, None, None]) / (self._background + 20.0)
+        spread = np.median(np.abs(darkening - np.median(darkening, axis=0)), axis=0) * 1.5
+        self._noise = np.maximum(spread, 0.01).astype(np.float32)
+
+    def _adapt_slot(self, slot: np.ndarray) -> None:
+        # The dark slot's own level (black level and stray LED light) hardly changes; a
+        # reflection on the glass must stay measured against it, so it rises very slowly.
+        level = self._slot_level
+        assert level is not None
+        rate = np.where(slot < level, 0.01, 1e-5).astype(np.float32)
+        level += rate * (slot - level)
+
+    def _adapt(
+        self,
+        rim: np.ndarray,
+        darkening: np.ndarray,
+        usable: np.ndarray,
+        mark: tuple[int, int] | None,
+        gain: float,
+        added_share: np.ndarray,
+    ) -> None:
+        cfg = self.config
+        background, noise = self._background, self._noise
+        assert background is not None and noise is not None
+        free = usable.copy()
+        if mark is not None:
+            free[max(mark[0] - 2, 0) : mark[1] + 2] = False
+        z = darkening / noise
+        # Brighter than learned: the rim without the mark is brighter than we thought (or a
+        # mark sat in the learning frames). Columns outside the mark's run follow slowly
+        # either way; the mark's own columns keep the rim as it was.
+        # Only where the glass adds no light: the subtraction of a reflection is not exact.
+        brighter = (z < -cfg.noise_factor) & (added_share < 0.1)[:, None]
+        rate = np.where(brighter, cfg.brighten_rate, cfg.background_rate)
+        rate = np.where(free[:, None], rate, 0.0).astype(np.float32)
+        background += rate * (rim - background)
+        # The LED ageing or a new exposure: the whole background follows the frame's gain.
+        background *= np.float32(1.0 + cfg.background_rate * (gain - 1.0))
+        # Noise: squared deviation, clipped so that a mark creeping in cannot inflate it.
+        quiet = free[:, None] & (np.abs(z) < 3.0)
+        target = np.sqrt(np.minimum(darkening * darkening, 9.0 * noise * noise))
+        noise += np.where(quiet, 0.01 * (target * 1.25 - noise), 0.0).astype(np.float32)
+        np.maximum(noise, 0.005, out=noise)
+
+    # positions -> revolutions ------------------------------------------------------------
+    def _omega_deg_s(self) -> float | None:
+        if self._pass is not None:
+            speed = self._pass.speed()
+            # Positions are already along the travel direction once it is known.
+            if speed is not None and (self.direction == 0 or speed > 0):
+                return abs(speed) * self.config.visible_half_arc_deg
+        if self.period_s:
+            return 360.0 / self.period_s
+        return None
+
+    def _angle(self, p: float) -> float:
+        half = math.radians(self.config.visible_half_arc_deg)
+        return math.degrees(math.asin(max(-1.0, min(1.0, p)) * math.sin(half)))
+
+    def _expected_column(self) -> int | None:
+        current = self._pass
+        if current is None:
+            return None
+        p = current.last_p * (self.direction or 1)
+        return int(np.clip(round((p + 1.0) / 2.0 * self.config.columns - 0.5), 0,
+                           self.config.columns - 1))
+
+    def _sighting(
+        self, t: float, p: float, contrast: float, width: int, out: list[Revolution]
+    ) -> None:
+        cfg = self.config
+        current = self._pass
+        if current is not None and self.direction != 0 and p < current.last_p - 0.6:
+            # The mark is back at the entry side: the last pass is over (fast disc).
+            self._close(t, out)
+            current = None
+        strong = contrast > 3 * cfg.min_contrast and width >= 2
+        if current is None:
+            self._pass = _Pass(t, p, t, p, p, p, strong)
+            self._pass.add_fit(t, p)
+            if p < 0:
+                self._pass.before = (t, p)
+            self._seen_free_s = 0.0
+            return
+        current.detections += 1
+        current.strong = current.strong or strong
+        current.add_fit(t, p)
+        self._seen_free_s = 0.0
+        if (
+            self.direction != 0
+            and not current.counted
+            and current.min_p < -cfg.hysteresis
+            and p > cfg.hysteresis
+            and current.before is not None
+        ):
+            t0, p0 = current.before
+            a0, a1 = self._angle(p0), self._angle(p)
+            crossing = t0 + (t - t0) * (-a0) / (a1 - a0) if a1 > a0 else t
+            current.counted = True
+            self._count(crossing, "crossing", out)
+        if p < 0:
+            current.before = (t, p)
+        if current.sign_change_t is None and (p < 0) != (current.last_p < 0):
+            share = -current.last_p / (p - current.last_p) if p != current.last_p else 0.5
+            current.sign_change_t = current.last_t + share * (t - current.last_t)
+        current.last_t, current.last_p = t, p
+        current.min_p = min(current.min_p, p)
+        current.max_p = max(current.max_p, p)
+
+    def _maybe_close(self, t: float, out: list[Revolution]) -> None:
+        current = self._pass
+        assert current is not None
+        frames_s = 0.6  # about three frames at 5 frames/s must show the window without it
+        if self._seen_free_s < frames_s:
+            return
+        omega = self._omega_deg_s()
+        if omega is None:
+            # Speed unknown: wait long enough for a slow mark to have shown itself again.
+            if self._seen_free_s < 20.0:
+                return
+        else:
+            speed = current.speed()
+            heading = -1.0 if self.direction == 0 and speed is not None and speed < 0 else 1.0
+            exit_deg = 1.15 * self.config.visible_half_arc_deg
+            left_at = current.last_t + (exit_deg - self._angle(heading * current.last_p)) / omega
+            if t < left_at and self._seen_free_s < 20.0 + 2.0 * (left_at - current.last_t):
+                return
+        self._close(t, out)
+
+    def _close(self, t: float, out: list[Revolution]) -> None:
+        current = self._pass
+        self._pass = None
+        if current is None:
+            return
+        # Which way the mark went over the whole pass (positions as seen, before learning).
+        moved = current.last_p - current.first_p
+        slope = moved if current.max_p - current.min_p >= 0.3 else None
+        if self.direction == 0:
+            if slope is not None:
+                self._direction_votes += 1 if slope > 0 else -1
+                if abs(self._direction_votes) >= 2:
+                    self.direction = 1 if self._direction_votes > 0 else -1
+            if current.detections > 1 or current.strong:
+                # Direction not known yet: where the sightings changed sides, else their middle.
+                t_cross = current.sign_change_t or (current.first_t + current.last_t) / 2.0
+                self._count(t_cross, "extrapolated", out)
+            return
+        if current.counted or (slope is not None and slope < 0):
+            return  # counted already, or moving backwards (a wobble, or the disc in reverse)
+        if current.detections == 1 and not current.strong:
+            return  # one faint sighting is too little to count a revolution
+        omega = self._omega_deg_s()
+        a_first, a_last = self._angle(current.first_p), self._angle(current.last_p)
+        if current.min_p >= 0:
+            t_cross = current.first_t - (a_first / omega if omega else 0.0)
+        elif current.max_p <= 0:
+            t_cross = current.last_t + (-a_last / omega if omega else 0.0)
+        else:
+            t_cross = (current.first_t + current.last_t) / 2.0
+        if self._last_revolution_t is not None:
+            t_cross = max(t_cross, self._last_revolution_t + 1e-3)
+        self._count(t_cross, "extrapolated", out)
+
+    def _count(self, t_cross: float, method: str, out: list[Revolution]) -> None:
+        continuous = not self._gap_since_revolution and self._last_revolution_t is not None
+        if continuous and self._last_revolution_t is not None and self.period_s:
+            hidden = self._hidden_revolution(self._last_revolution_t, t_cross, self.period_s)
+            if hidden is not None:
+                out.append(Revolution(hidden, True, "inferred"))
+                self._last_revolution_t = hidden
+        if continuous and self._last_revolution_t is not None:
+            self.period_s = t_cross - self._last_revolution_t
+        out.append(Revolution(t_cross, continuous, method))
+        self._last_revolution_t = t_cross
+        self._gap_since_revolution = False
+
+    def _hidden_revolution(self, t_last: float, t_next: float, period_s: float) -> float | None:
+        """The time of a pass that fell into dropped or glaring frames, when the disc's steady
+        speed says one is missing (twice the period) and the frames then could not show it."""
+        interval = t_next - t_last
+        if not 1.75 < interval / period_s < 2.25:
+            return None
+        middle = t_last + interval / 2.0
+        visible_s = period_s * 2.0 * self.config.visible_half_arc_deg / 360.0
+        slack = 0.3 * period_s
+        for blind_from, blind_to in self._blind:
+            overlaps = blind_from < middle + slack and blind_to > middle - slack
+            if overlaps and blind_to - blind_from >= 0.5 * visible_s:
+                return middle
+        return None
+
+
+def _strongest_run(candidate: np.ndarray, weight: np.ndarray) -> tuple[int, int] | None:
+    """[start, stop) of the run of candidate columns (gaps of one allowed) with most weight."""
+    columns = np.flatnonzero(candidate)
+    if columns.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(columns) > 2)
+    starts = np.concatenate(([0], breaks + 1))
+    stops = np.concatenate((breaks + 1, [columns.size]))
+    best, best_weight = None, -1.0
+    for a, b in zip(starts, stops, strict=True):
+        total = float(weight[columns[a] : columns[b - 1] + 1].sum())
+        if total > best_weight:
+            best, best_weight = (int(columns[a]), int(columns[b - 1]) + 1), total
+    return best
