@@ -36,8 +36,8 @@ def test_health_reports_source_counts_and_version(service, frames_folder):
     health = service.get_json("/api/health")
     assert health["status"] == "ok"
     assert health["source"] == f"files:{frames_folder}"
-    assert health["last_status"] == "unread"
-    assert health["frames"]["unread"] >= 1
+    assert health["last_status"] in {"accepted", "rejected"}  # the reader judged the frame
+    assert sum(health["frames"].values()) >= 1
     assert health["database_bytes"] > 0
     assert health["version"]
     assert health["uptime_s"] >= 0

@@ -42,6 +42,9 @@ class Outcome:
 
 
 class Gate(Protocol):
+    @property
+    def anchor(self) -> tuple[int, int] | None: ...
+
     def restore(self, recent: list[Reading]) -> None: ...
 
     def check(self, reading: Any, t_utc: int) -> Any: ...
@@ -121,6 +124,9 @@ class FrameHandler:
         if self.recognizer is None or self.gate is None:
             return Outcome(status="unread")
         last = self.store.last_reading()
+        if last is not None and self.gate.anchor != (last.t_utc, last.counter_wh):
+            # The store changed behind the gate's back (a manual reading or a correction).
+            self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
         reader = self.recognizer.reader
         result = reader.read(frame.image, previous_wh=last.counter_wh if last else None)
         read = {

@@ -32,7 +32,9 @@ def build_service(settings: Settings, store: Store) -> CaptureService:
     handler = FrameHandler.for_settings(store, settings)
     light = open_light(settings.light.gpio_pin, settings.light.enabled)
     log.info("light: %s", light.name)
-    return CaptureService(source_factory, handler, settings.capture.interval_s, light)
+    return CaptureService(
+        source_factory, handler, settings.capture.interval_s, light, settings.light.enabled
+    )
 
 
 def serve(settings: Settings) -> None:

@@ -17,7 +17,7 @@ import cv2
 
 from . import __version__
 from .config import Settings
-from .light import Light, NoLight, lit
+from .light import Light, NoLight, lit, open_light
 from .processing import FrameHandler, Outcome
 from .sources import Frame, FrameSource, SourceError
 
@@ -92,12 +92,14 @@ class CaptureService:
         handler: FrameHandler,
         interval_s: float,
         light: Light | None = None,
+        light_enabled: bool = True,
     ) -> None:
         self._source_factory = source_factory
         self._source: FrameSource | None = None
         self.handler = handler
         self.interval_s = interval_s
         self.light = light or NoLight("not configured")
+        self._light_enabled = light_enabled
         self.health = Health(light=self.light.name)
         self.live = LiveFrame()
         self._wake = threading.Event()
@@ -126,6 +128,11 @@ class CaptureService:
         """Apply changed settings from the next capture on."""
         self.interval_s = settings.capture.interval_s
         self.handler.reconfigure(settings)
+        if settings.light.enabled != self._light_enabled:
+            self.light.close()
+            self.light = open_light(settings.light.gpio_pin, settings.light.enabled)
+            self._light_enabled = settings.light.enabled
+            self.health.light = self.light.name
 
     def capture_now(self) -> None:
         """Ask the loop for an extra capture right away (the 'capture now' button)."""

@@ -84,19 +84,17 @@ def stream(request: Request, service: CaptureService = Depends(get_service)) -> 
 
 
 async def mjpeg_parts(request: Request, service: CaptureService) -> AsyncIterator[bytes]:
+    # Each part ends with the next boundary: browsers show an image only once the boundary
+    # after it has arrived, and the next frame may be a minute away.
+    boundary = f"--{MJPEG_BOUNDARY}\r\n".encode()
+    yield boundary
     sent = -1
     while not await request.is_disconnected():
         sequence, jpeg, _ = service.live.snapshot()
         if jpeg is not None and sequence != sent:
             sent = sequence
-            yield (
-                (
-                    f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                    f"Content-Length: {len(jpeg)}\r\n\r\n"
-                ).encode()
-                + jpeg
-                + b"\r\n"
-            )
+            header = f"Content-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+            yield header.encode() + jpeg + b"\r\n" + boundary
         await asyncio.sleep(STREAM_POLL_S)
 
 
