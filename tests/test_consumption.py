@@ -246,8 +246,11 @@ def test_json_text_and_dict_agree_including_null_for_missing():
                                utc("2026-10-25T05:00+01:00"), BERLIN)
     quality = np.array([MEASURED, ESTIMATED, MISSING, MEASURED, MEASURED, MEASURED], np.int8)
     energy = np.array([1234, 5, 0, 1000, 999, 1], np.int64)
-    result = Consumption("hour", "Europe/Berlin", bounds, energy, quality)
+    result = Consumption("hour", "Europe/Berlin", bounds, energy, quality, 2, int(bounds[2]) + 600,
+                         12)
     as_dict = consumption_dict(result)
     assert json.loads(consumption_json(result)) == as_dict
     assert as_dict["buckets"][2]["kwh"] is None
+    assert as_dict["buckets"][2]["partial_kwh"] == 0.012
+    assert as_dict["buckets"][2]["partial_until"] == "2026-10-25T02:10:00+02:00"
     assert as_dict["total_kwh"] == 3.239

@@ -180,3 +180,22 @@ def test_manual_reading_and_meter_replacement(client):
     wrong = client.post("/api/counter/manual", headers=headers,
                         json={"time": str(manual_t), "counter_kwh": 1e7})
     assert wrong.status_code == 422 and "outside" in wrong.json()["detail"]
+
+
+def test_the_running_period_is_missing_but_tells_what_was_used_so_far(client):
+    days = client.get("/api/consumption", params={"resolution": "day", "from": "2026-10-25",
+                                                  "to": "2026-10-28"}).json()["buckets"]
+    running = days[1]  # 26 October; the latest reading is at 22:59 +01:00
+    assert running["kwh"] is None and running["quality"] == "missing"
+    assert running["partial_until"] == "2026-10-26T22:59:00+01:00"
+    assert running["partial_kwh"] == pytest.approx(0.6 * (22 + 59 / 60), abs=0.06)
+    assert "partial_kwh" not in days[0] and "partial_kwh" not in days[2]
+    minutes = client.get("/api/consumption", params={"resolution": "minute",
+                                                     "from": "2026-10-26T22:00",
+                                                     "to": "2026-10-26T23:00"}).json()["buckets"]
+    hour = client.get("/api/consumption", params={"resolution": "hour",
+                                                  "from": "2026-10-26T22:00",
+                                                  "to": "2026-10-26T23:00"}).json()["buckets"]
+    assert hour[0]["partial_until"] == "2026-10-26T22:59:00+01:00"
+    assert hour[0]["partial_kwh"] == pytest.approx(sum(m["kwh"] for m in minutes[:59]), abs=0.002)
+    assert minutes[59]["quality"] == "missing" and "partial_kwh" not in minutes[59]

@@ -226,7 +226,40 @@ def consumption(
                                                   model)
         energy_wh, quality = bucket_energy(point_t, point_e, bounds, model.gap_limit_s,
                                            reading_t)
-    return Consumption(resolution, zone.key, bounds, energy_wh, quality)
+    partial = _so_far(source, bounds, quality, model)
+    if partial is None:
+        return Consumption(resolution, zone.key, bounds, energy_wh, quality)
+    return Consumption(resolution, zone.key, bounds, energy_wh, quality, *partial)
+
+
+def _so_far(
+    source: CounterSource, bounds: np.ndarray, quality: np.ndarray, model: CounterModel
+) -> tuple[int, int, int] | None:
+    """(bucket index, latest reading, Wh from the bucket start to it) for the missing bucket
+    that holds the latest reading, when its start is covered by readings."""
+    latest_t, _ = source.readings_before(_FAR_FUTURE, 1)
+    if latest_t.size == 0:
+        return None
+    latest = int(latest_t[0])
+    index = int(np.searchsorted(bounds, latest, side="right")) - 1
+    if not 0 <= index < quality.size or quality[index] != MISSING or latest == bounds[index]:
+        return None
+    start = int(bounds[index])
+    energy_wh = 0
+    tail_start = start
+    if start % QUARTER_S == 0 and latest - start > 2 * QUARTER_S:
+        # Whole quarter hours from the pre-aggregate, only the last part from readings.
+        tail_start = _floor_quarter(latest)
+        quarter_utc, quarter_wh, _ = source.quarters(start, tail_start)
+        if quarter_utc.size != (tail_start - start) // QUARTER_S:
+            return None
+        energy_wh = int(quarter_wh.sum())
+    reading_t, point_t, point_e = load_series(source, tail_start, latest, model)
+    tail_wh, tail_quality = bucket_energy(point_t, point_e, np.array([tail_start, latest]),
+                                          model.gap_limit_s, reading_t)
+    if tail_quality[0] == MISSING:
+        return None
+    return index, latest, energy_wh + int(tail_wh[0])
 
 
 def quarter_series(source: CounterSource, start_utc: int, end_utc: int) -> QuarterSeries:

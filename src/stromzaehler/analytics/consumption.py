@@ -118,6 +118,11 @@ class Consumption:
     bounds_utc: np.ndarray
     energy_wh: np.ndarray
     quality: np.ndarray
+    # The bucket that holds the latest reading is missing until it ends; what it used so far
+    # (from its start to partial_until_utc, the latest reading) is told apart.
+    partial_index: int | None = None
+    partial_until_utc: int | None = None
+    partial_wh: int | None = None
 
     @property
     def total_wh(self) -> int:

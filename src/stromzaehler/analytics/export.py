@@ -8,6 +8,8 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from .consumption import MISSING, QUALITY_NAMES, Consumption
 from .periods import format_instants
 
@@ -19,6 +21,8 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
     """{"resolution", "timezone", "buckets": [{"start", "end", "kwh", "quality"}], "total_kwh"}.
 
     kwh is null for missing buckets, never 0; total_kwh sums the buckets that are not missing.
+    The missing bucket that holds the latest reading also has partial_kwh: what was used from
+    its start until partial_until (the latest reading).
     """
     texts = format_instants(result.bounds_utc, ZoneInfo(result.timezone))
     energy = result.energy_wh.tolist()
@@ -32,6 +36,11 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
         }
         for i in range(len(energy))
     ]
+    if result.partial_index is not None and result.partial_wh is not None:
+        bucket = buckets[result.partial_index]
+        bucket["partial_kwh"] = round(result.partial_wh / 1000, 3)
+        bucket["partial_until"] = format_instants(
+            np.array([result.partial_until_utc]), ZoneInfo(result.timezone))[0]
     return {
         "resolution": result.resolution,
         "timezone": result.timezone,
@@ -52,8 +61,14 @@ def consumption_json(result: Consumption) -> str:
         for wh, q in zip(result.energy_wh.tolist(), result.quality.tolist(), strict=True)
     ]
     names = [QUALITY_NAMES[q] for q in result.quality.tolist()]
+    extra = [""] * len(kwh)
+    if result.partial_index is not None and result.partial_wh is not None:
+        until = format_instants(np.array([result.partial_until_utc]), ZoneInfo(result.timezone))
+        extra[result.partial_index] = (f',"partial_kwh":{round(result.partial_wh / 1000, 3)},'
+                                       f'"partial_until":"{until[0]}"')
     buckets = ",".join([
-        f'{{"start":"{texts[i]}","end":"{texts[i + 1]}","kwh":{kwh[i]},"quality":"{names[i]}"}}'
+        f'{{"start":"{texts[i]}","end":"{texts[i + 1]}","kwh":{kwh[i]},'
+        f'"quality":"{names[i]}"{extra[i]}}}'
         for i in range(len(kwh))
     ])
     head = json.dumps({"resolution": result.resolution, "timezone": result.timezone,
