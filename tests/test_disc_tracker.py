@@ -19,8 +19,12 @@ from stromzaehler.simulator.disc_sequence import (
 START_UTC = 1_764_115_200 + 6 * 3600
 
 
-def track(sequence: DiscSequence, config: TrackerConfig | None = None,
-          keep=lambda t: True, gray: bool = False) -> list[Revolution]:
+def track(
+    sequence: DiscSequence,
+    config: TrackerConfig | None = None,
+    keep=lambda t: True,
+    gray: bool = False,
+) -> list[Revolution]:
     tracker = DiscTracker(config)
     revolutions: list[Revolution] = []
     for frame in sequence.frames():
@@ -56,8 +60,9 @@ def test_standby_one_revolution_in_sixteen_minutes_counts_once():
 
 @pytest.mark.parametrize("mark", ["black", "red"])
 def test_normal_load_with_noise_glare_and_dropped_frames(mark):
-    sequence = DiscSequence(constant_power(1500), START_UTC, 900, seed=3,
-                            style=DiscWindowStyle(mark=mark))
+    sequence = DiscSequence(
+        constant_power(1500), START_UTC, 900, seed=3, style=DiscWindowStyle(mark=mark)
+    )
     match = counted(sequence, track(sequence))
     assert match.truth == 28
     assert (match.missed, match.extra) == (0, 0)
@@ -107,8 +112,9 @@ def test_a_pass_hidden_by_dropped_frames_is_inferred_from_the_steady_speed():
 
 
 def test_direction_right_to_left_is_learned():
-    sequence = DiscSequence(constant_power(3000), START_UTC, 300, seed=8,
-                            style=DiscWindowStyle(direction=-1))
+    sequence = DiscSequence(
+        constant_power(3000), START_UTC, 300, seed=8, style=DiscWindowStyle(direction=-1)
+    )
     tracker = DiscTracker()
     revolutions = []
     for frame in sequence.frames():
@@ -129,8 +135,9 @@ def test_a_disc_running_backwards_is_not_counted_forwards():
     for frame in forward.frames():
         tracker.update(frame.t_utc, frame.image)
     assert tracker.direction == 1
-    backward = DiscSequence(constant_power(2000), START_UTC + 200, 200, seed=10,
-                            style=DiscWindowStyle(direction=-1))
+    backward = DiscSequence(
+        constant_power(2000), START_UTC + 200, 200, seed=10, style=DiscWindowStyle(direction=-1)
+    )
     revolutions = []
     for frame in backward.frames():
         revolutions += tracker.update(frame.t_utc, frame.image)

@@ -299,8 +299,9 @@ class DiscTracker:
         if current is None:
             return None
         p = current.last_p * (self.direction or 1)
-        return int(np.clip(round((p + 1.0) / 2.0 * self.config.columns - 0.5), 0,
-                           self.config.columns - 1))
+        return int(
+            np.clip(round((p + 1.0) / 2.0 * self.config.columns - 0.5), 0, self.config.columns - 1)
+        )
 
     def _sighting(
         self, t: float, p: float, contrast: float, width: int, out: list[Revolution]

@@ -150,7 +150,10 @@ class DiscSequence:
                     continue
                 gain = 0.05 if dark[k] else float(gains[k])
                 image = self._renderer.render(
-                    float(angles[k]), gain, glare.at(t - self.start_utc), t - self.start_utc,
+                    float(angles[k]),
+                    gain,
+                    glare.at(t - self.start_utc),
+                    t - self.start_utc,
                     faults,
                 )
                 yield DiscFrame(t, image)

@@ -136,4 +136,13 @@ MIGRATIONS: list[str] = [
         ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
             hi_utc = max(hi_utc, excluded.hi_utc);
     """,
+    # 5: disc revolutions: when the mark passed the middle of the window (UTC milliseconds),
+    # and whether the disc was tracked without a gap since the previous one
+    """
+    CREATE TABLE disc_revolutions (
+        t_ms INTEGER PRIMARY KEY,
+        continuous INTEGER NOT NULL,
+        method TEXT NOT NULL
+    );
+    """,
 ]
