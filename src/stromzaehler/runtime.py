@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from .config import Settings
@@ -37,6 +38,33 @@ def build_service(settings: Settings, store: Store) -> CaptureService:
     )
 
 
+def refresh_consumption_in_background(settings: Settings, store: Store) -> threading.Thread:
+    """Bring the consumption pre-aggregate up to date (after an import or an upgrade) before
+    the first dashboard asks; queries would otherwise wait for it."""
+    from .analytics.aggregate import refresh
+    from .analytics.series import CounterModel
+    from .store.counters import CounterStore
+
+    meter = settings.meter
+    model = CounterModel.for_meter(
+        len(meter.digit_boxes), meter.decimals, settings.analytics.gap_limit_s
+    )
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            steps = refresh(CounterStore(store), model)
+        except Exception:  # queries recompute on demand: log and go on
+            log.exception("refreshing the consumption pre-aggregate failed")
+            return
+        if steps:
+            log.info("consumption pre-aggregate refreshed in %.1f s", time.monotonic() - started)
+
+    thread = threading.Thread(target=run, name="consumption-refresh", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -46,6 +74,7 @@ def serve(settings: Settings) -> None:
     store = Store.open(settings.storage.data_dir)
     service = build_service(settings, store)
     app = create_app(settings, store, service)
+    refresh_consumption_in_background(settings, store)
     service.start()
     log.info(
         "serving on http://%s:%d (data in %s, ready in %.1f s)",
