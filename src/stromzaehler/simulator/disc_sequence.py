@@ -164,6 +164,17 @@ class DiscSequence:
         return self._renderer.render(angle, 1.0, None, t_utc - self.start_utc, NO_FAULTS)
 
 
+class DiscWindowRenderer:
+    """Crops of the window at any disc angle, for a live simulated meter (angle from its truth)."""
+
+    def __init__(self, style: DiscWindowStyle | None = None, seed: int = 0) -> None:
+        self._renderer = _Renderer(style or DiscWindowStyle(), np.random.default_rng(seed))
+        self._faults = DiscFaults(3.0, 0.0, 0.0, (1.0, 1.0), 0.0, 0.0, 0.0, 0.0)
+
+    def render(self, angle_deg: float, seconds: float = 0.0) -> np.ndarray:
+        return self._renderer.render(angle_deg, 1.0, None, seconds, self._faults)
+
+
 class _GlareSchedule:
     """Bursts of glare: (start, end, column, strength) drawn once per sequence."""
 

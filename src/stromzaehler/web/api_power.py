@@ -1,0 +1,128 @@
+"""Power from the disc: the figure now, the last revolution, means, tracking state; a live stream.
+
+The disc loop (if the service runs one) is `app.state.disc_loop`; without it the figures come
+from the revolutions in the store and tracking is "off".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+
+from ..analytics.disc_power import PowerNow, power_now
+from ..config import Settings
+from ..disc_loop import RECENT_REVOLUTIONS, DiscLoop
+from ..store import Store
+from ..store.revolutions import RevolutionStore
+from .deps import get_settings, get_store, require_reader
+
+STREAM_PERIOD_S = 1.0
+
+router = APIRouter(prefix="/api", tags=["power"])
+
+
+def _iso(t_utc: float | None) -> str | None:
+    if t_utc is None:
+        return None
+    return datetime.fromtimestamp(t_utc, UTC).isoformat(timespec="milliseconds")
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def power_payload(
+    loop: DiscLoop | None, store: Store, revolutions_per_kwh: float, now_utc: float | None = None
+) -> dict:
+    if loop is not None:
+        now = loop.power(now_utc)
+        state = loop.state()
+        tracking = {
+            "state": state.tracking,
+            "enabled": loop.enabled,
+            "source": state.source,
+            "frames_per_s": _round(state.frames_per_s, 2),
+            "unusable_share": round(state.unusable_share, 4),
+            "revolutions_counted": state.revolutions,
+            "last_error": state.last_error,
+        }
+    else:
+        latest = RevolutionStore(store).latest(RECENT_REVOLUTIONS)
+        now = power_now(
+            [r.t_utc for r in latest],
+            [r.continuous for r in latest],
+            time.time() if now_utc is None else now_utc,
+            revolutions_per_kwh,
+        )
+        tracking = {"state": "off", "enabled": False}
+    return {**_power_fields(now), "revolutions_per_kwh": revolutions_per_kwh, "tracking": tracking}
+
+
+def _power_fields(now: PowerNow) -> dict:
+    return {
+        "power_w": _round(now.power_w),
+        "is_upper_bound": now.is_upper_bound,
+        "last_revolution": _iso(now.last_revolution_utc),
+        "last_revolution_utc": now.last_revolution_utc,
+        "period_s": _round(now.period_s, 3),
+        "mean_w": {
+            "1min": _round(now.mean_w[60]),
+            "5min": _round(now.mean_w[300]),
+            "15min": _round(now.mean_w[900]),
+        },
+    }
+
+
+def _loop(request: Request) -> DiscLoop | None:
+    return getattr(request.app.state, "disc_loop", None)
+
+
+@router.get("/power", dependencies=[Depends(require_reader)])
+def power(
+    request: Request,
+    store: Store = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> dict:
+    """Power now from the disc (W; an upper bound while the disc is slower than its last
+    period), the time of the last revolution, mean power over 1/5/15 minutes, tracking."""
+    return power_payload(_loop(request), store, settings.meter.revolutions_per_kwh)
+
+
+@router.get(
+    "/power/stream",
+    dependencies=[Depends(require_reader)],
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def power_stream(
+    request: Request,
+    count: int | None = Query(None, ge=1, description="end after this many events"),
+    store: Store = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> StreamingResponse:
+    """Server-sent events: the /api/power object once a second (event `power`)."""
+    return StreamingResponse(
+        _events(request, store, settings.meter.revolutions_per_kwh, count),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(
+    request: Request, store: Store, revolutions_per_kwh: float, count: int | None
+) -> AsyncIterator[str]:
+    loop = _loop(request)
+    sent = 0
+    while count is None or sent < count:
+        if await request.is_disconnected():
+            return
+        payload = await asyncio.to_thread(power_payload, loop, store, revolutions_per_kwh)
+        yield f"event: power\ndata: {json.dumps(payload)}\n\n"
+        sent += 1
+        if count is None or sent < count:
+            await asyncio.sleep(STREAM_PERIOD_S)
