@@ -15,6 +15,6 @@ ensure_venv .venv python3
 
 echo "== recognition with Debian's OpenCV and NumPy (the Pi's versions) =="
 ensure_venv .venv-debian /usr/bin/python3 --system-site-packages
-.venv-debian/bin/pip install --quiet --disable-pip-version-check -e . pytest hypothesis
+.venv-debian/bin/pip install --quiet --disable-pip-version-check -e . pytest hypothesis httpx
 .venv-debian/bin/python -c 'import cv2, numpy; print("cv2", cv2.__version__, "numpy", numpy.__version__)'
-.venv-debian/bin/python -m pytest -m pi_libraries -p no:cacheprovider
+.venv-debian/bin/python -m pytest --pi-libraries-only -p no:cacheprovider

@@ -36,6 +36,22 @@ PI_LIBRARY_MODULES = (
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pi-libraries-only",
+        action="store_true",
+        help="collect only the modules that run on the Pi's own OpenCV and NumPy",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if not config.getoption("--pi-libraries-only") or collection_path.is_dir():
+        return None
+    if collection_path.name == "conftest.py":
+        return None
+    return not collection_path.name.startswith(PI_LIBRARY_MODULES)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.module is not None and item.module.__name__.split(".")[-1].startswith(
