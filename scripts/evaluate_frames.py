@@ -14,11 +14,12 @@ Two parts, printed in one run:
     .venv/bin/python scripts/evaluate_frames.py --days 1 --digits oracle   # composition + gate
                                                                             # with perfect eyes
 
-A stored reading is right when it equals the counter as people read it (the simulator's
-whole digits, with the last roller counted as its next digit from x.8 on, see
-reading.LAST_ROLLER_ROUND_UP). One step off while the true last roller stands within
---boundary (0.1 digit = 10 Wh with one decimal) of that line is counted separately as
-`one_step_off_at_roller_boundary`; everything else that differs is `wrong_stored`.
+A stored reading is right when it equals the simulator's whole digits, or the counter as
+people read it (the last roller counted as its next digit from x.8 on, see
+reading.LAST_ROLLER_ROUND_UP): between x.8 and x.99 both are what the meter shows. One step
+off while the true last roller stands within --boundary (0.1 digit = 10 Wh with one
+decimal) of that line is counted separately as `one_step_off_at_roller_boundary`; everything
+else that differs is `wrong_stored`.
 
 `--digits oracle` replaces the digit model by the simulator's true roller positions plus
 Gaussian noise: it measures composition and gate alone, never the model.
@@ -190,6 +191,8 @@ class WeekResult:
     wrong_stored: list[dict] = field(default_factory=list)
     boundary_stored: int = 0
     frames_read_right: int = 0
+    clean_frames: int = 0
+    clean_stored: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     fault_frames: dict[str, int] = field(default_factory=dict)
     recoveries: list[int] = field(default_factory=list)
@@ -236,7 +239,7 @@ def simulate(
     step_wh = 10 ** (3 - geometry.decimals)
     gate = Gate(step_wh=step_wh, rollover_wh=step_wh * 10 ** len(geometry.digit_boxes))
     result = WeekResult()
-    truth_by_t: dict[int, tuple[int, float]] = {}
+    truth_by_t: dict[int, tuple[int, float, int]] = {}
     last_wh: int | None = None
     fault_open: int | None = None  # frame index where the current run of faults began
     n_frames = int(days * 86400 / args.interval)
@@ -247,6 +250,7 @@ def simulate(
         truth_by_t[t_utc] = (
             shown_wh(truth.display_wh, last_roller, step_wh, gate.rollover_wh or 0),
             last_roller,
+            truth.display_wh,
         )
         if oracle is not None:
             oracle.positions = truth.roller_positions
@@ -255,6 +259,8 @@ def simulate(
         decision = gate.check(reading, t_utc)
         result.latencies_ms.append((time.perf_counter() - start) * 1000.0)
         result.frames += 1
+        result.clean_frames += not truth.faults
+        result.clean_stored += not truth.faults and decision.accepted
         shown = truth_by_t[t_utc][0] // step_wh
         result.frames_read_right += reading.reading == str(shown).zfill(len(truth.reading))
         for fault in truth.faults:
@@ -266,8 +272,8 @@ def simulate(
             result.accepted += 1
             result.backfilled += len(decision.backfill)
             for t, wh in stored:
-                truth_wh, last_roller = truth_by_t[t]
-                if wh == truth_wh:
+                truth_wh, last_roller, whole_digits_wh = truth_by_t[t]
+                if wh in (truth_wh, whole_digits_wh):
                     continue
                 if at_boundary(wh, truth_wh, last_roller, step_wh, args.boundary):
                     result.boundary_stored += 1
@@ -300,6 +306,9 @@ def report_week(result: WeekResult, args: argparse.Namespace) -> dict:
         "accepted_frames": result.accepted,
         "backfilled_frames": result.backfilled,
         "stored_share": round(stored / max(result.frames, 1), 4),
+        "accepted_share_of_frames_without_fault": round(
+            result.clean_stored / max(result.clean_frames, 1), 4
+        ),
         "wrong_stored": len(result.wrong_stored),
         "one_step_off_at_roller_boundary": result.boundary_stored,
         "wrong_examples": result.wrong_stored[:5],

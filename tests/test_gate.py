@@ -17,6 +17,7 @@ class Seen:
     counter_wh: int | None
     confidence: float = 0.95
     reason: str | None = None
+    position_steps: float | None = None
 
 
 @dataclass
@@ -193,3 +194,19 @@ def test_reader_output_through_a_carry_is_accepted_frame_by_frame() -> None:
         assert decision.accepted, (steps, result.reading, decision.reason)
         assert result.counter_wh == int(np.floor(steps + 0.2)) * 100
         previous = result.counter_wh
+
+
+def test_a_last_roller_that_jumps_needs_confirmation() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_000, position_steps=995160.28), T0 + MINUTE).accepted
+    # 8.3 misread as 8.9: the digits go up by one step, the roller jumped 0.6 step in a minute.
+    jumped = gate.check(Seen(99_516_100, position_steps=995160.88), T0 + 2 * MINUTE)
+    assert (jumped.accepted, jumped.reason) == (False, "unconfirmed")
+    assert gate.check(Seen(99_516_000, position_steps=995160.30), T0 + 3 * MINUTE).accepted
+
+
+def test_a_last_roller_that_turns_on_slowly_is_accepted() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_000, position_steps=995160.70), T0 + MINUTE).accepted
+    decision = gate.check(Seen(99_516_100, position_steps=995160.81), T0 + 2 * MINUTE)
+    assert decision.accepted

@@ -54,6 +54,7 @@ class _Point:
     t_utc: int
     counter_wh: int
     confidence: float
+    position_steps: float | None = None  # counter with the last roller's fraction, if read
 
 
 class Gate:
@@ -69,13 +70,18 @@ class Gate:
         reanchor_min_s: int = 600,
         rate_window_s: int = 3600,
         rate_factor: float = 3.0,
-        base_power_w: float = 3000,
+        base_power_w: float = 1500,
+        position_tolerance_steps: float = 0.2,
     ) -> None:
         """`step_wh`: one step of the last roller; `rollover_wh`: counter value after all
         nines (e.g. 10**7 steps * 100 Wh), None when rollover cannot happen.
 
         A jump is "above the recent rate" when it exceeds one step plus
-        max(rate_factor * recent power, base_power_w) over the elapsed time.
+        max(rate_factor * recent power, base_power_w) over the elapsed time. When the reader
+        gives the last roller's fraction (`position_steps`), a higher reading must also have
+        moved the counter by no more than `position_tolerance_steps` plus that energy: a
+        last roller misread from 8.3 to 8.9 changes the digits by one step, as a real
+        carry would, but its position jumped 0.6 step in a minute.
         """
         if max_power_w <= 0 or step_wh <= 0:
             raise ValueError("max_power_w and step_wh must be positive")
@@ -92,6 +98,7 @@ class Gate:
         self.rate_window_s = rate_window_s
         self.rate_factor = rate_factor
         self.base_power_w = base_power_w
+        self.position_tolerance_steps = position_tolerance_steps
         self._history: deque[_Point] = deque()
         self._pending: deque[_Point] = deque(maxlen=4 * reanchor_frames)
 
@@ -117,7 +124,13 @@ class Gate:
             return GateDecision(False, "unreadable")
         if reading.confidence < self.min_confidence:
             return GateDecision(False, "low_confidence")
-        point = _Point(int(t_utc), int(reading.counter_wh), float(reading.confidence))
+        position = getattr(reading, "position_steps", None)
+        point = _Point(
+            int(t_utc),
+            int(reading.counter_wh),
+            float(reading.confidence),
+            None if position is None else float(position),
+        )
         if self._history and point.t_utc <= self._history[-1].t_utc:
             return GateDecision(False, "clock")
         if self._pending and point.t_utc <= self._pending[-1].t_utc:
@@ -184,7 +197,18 @@ class Gate:
             return "too_fast"
         if use_rate and delta_wh > self._rate_allowance_wh(elapsed_s):
             return "unconfirmed"
+        if use_rate and delta_wh > 0 and self._position_jumped(before, after, elapsed_s):
+            return "unconfirmed"
         return None
+
+    def _position_jumped(self, before: _Point, after: _Point, elapsed_s: int) -> bool:
+        if before.position_steps is None or after.position_steps is None:
+            return False
+        moved_steps = after.position_steps - before.position_steps
+        if self.rollover_wh is not None and moved_steps < 0:
+            moved_steps += self.rollover_wh / self.step_wh
+        allowance_wh = self._rate_allowance_wh(elapsed_s) - self.step_wh
+        return moved_steps > self.position_tolerance_steps + allowance_wh / self.step_wh
 
     def _rate_allowance_wh(self, elapsed_s: int) -> float:
         power_w = self.base_power_w

@@ -58,6 +58,9 @@ class Composition:
     digits: tuple[int, ...]
     margins: tuple[float, ...]  # distance of each decision from its boundary, 0..0.5 digits
     used_prior: bool
+    # The counter in steps with the last roller's fraction (e.g. 995160.43): finer than the
+    # digits, so the gate can see a jump of half a step that the digits round away.
+    position_steps: float = 0.0
 
 
 @dataclass
@@ -70,6 +73,7 @@ class FrameReading:
     boxes: list[Box]  # digit boxes after alignment (for drawing)
     alignment: Alignment | None = None
     composed: Composition | None = field(default=None, repr=False)
+    position_steps: float | None = None  # see Composition.position_steps
 
 
 def _wrap(delta: float) -> float:
@@ -151,6 +155,7 @@ def compose(
     ambiguous = [i for i in range(last) if margins[i] < AMBIGUOUS_MARGIN]
     last_ambiguous = margins[last] < LAST_ROLLER_BOUNDARY
     steps = _steps(digits, round_up)
+    frac = float(values[-1] % 1.0)
     if prior_steps is not None and (ambiguous or last_ambiguous) and len(ambiguous) <= 4:
         options = [[digits[i], _neighbour(decisions[i])] for i in ambiguous]
         options.append([round_up, not round_up] if last_ambiguous else [round_up])
@@ -165,8 +170,12 @@ def compose(
             new_steps = _steps(digits, bool(chosen_round_up))
             used_prior = new_steps != steps
             steps = new_steps
+            round_up = bool(chosen_round_up)
     reading = str(steps).zfill(len(values))
-    return Composition(reading, tuple(int(c) for c in reading), tuple(margins), used_prior)
+    position = (steps - int(round_up) + frac) % 10 ** len(values)
+    return Composition(
+        reading, tuple(int(c) for c in reading), tuple(margins), used_prior, position
+    )
 
 
 def _choose_with_prior(
@@ -276,6 +285,7 @@ class MeterReader:
             list(boxes),
             alignment,
             composition,
+            composition.position_steps,
         )
 
 
