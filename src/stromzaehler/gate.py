@@ -12,6 +12,10 @@ several of them agree with each other they win:
   over once `reanchor_frames` of them agree over at least `reanchor_min_s` seconds.
 So one bad accepted value or a long outage never locks the gate out for good.
 
+A reading the reader was unsure of (reason `low_confidence`) is still accepted when it only
+repeats the anchor: same digits, last roller within `position_tolerance_steps` of where it
+was, confidence at least `min_confidence_repeating`.
+
 Pure: time comes in as integer UTC seconds, state comes back through `restore`.
 """
 
@@ -72,6 +76,7 @@ class Gate:
         rate_factor: float = 3.0,
         base_power_w: float = 1500,
         position_tolerance_steps: float = 0.2,
+        min_confidence_repeating: float = 0.35,
     ) -> None:
         """`step_wh`: one step of the last roller; `rollover_wh`: counter value after all
         nines (e.g. 10**7 steps * 100 Wh), None when rollover cannot happen.
@@ -99,6 +104,7 @@ class Gate:
         self.rate_factor = rate_factor
         self.base_power_w = base_power_w
         self.position_tolerance_steps = position_tolerance_steps
+        self.min_confidence_repeating = min_confidence_repeating
         self._history: deque[_Point] = deque()
         self._pending: deque[_Point] = deque(maxlen=4 * reanchor_frames)
 
@@ -118,12 +124,13 @@ class Gate:
             self._remember(_Point(int(reading.t_utc), int(reading.counter_wh), 1.0))
 
     def check(self, reading: _Readable, t_utc: int) -> GateDecision:
-        if reading.reason is not None:
+        unsure = reading.reason == "low_confidence" or (
+            reading.reason is None and reading.confidence < self.min_confidence
+        )
+        if reading.reason is not None and not unsure:
             return GateDecision(False, reading.reason)
         if reading.counter_wh is None:
             return GateDecision(False, "unreadable")
-        if reading.confidence < self.min_confidence:
-            return GateDecision(False, "low_confidence")
         position = getattr(reading, "position_steps", None)
         point = _Point(
             int(t_utc),
@@ -131,6 +138,11 @@ class Gate:
             float(reading.confidence),
             None if position is None else float(position),
         )
+        if unsure:
+            if self._repeats_anchor(point):
+                self._accept(point)
+                return GateDecision(True, None, point.counter_wh)
+            return GateDecision(False, "low_confidence")
         if self._history and point.t_utc <= self._history[-1].t_utc:
             return GateDecision(False, "clock")
         if self._pending and point.t_utc <= self._pending[-1].t_utc:
@@ -145,6 +157,23 @@ class Gate:
             self._accept(point)
             return GateDecision(True, None, point.counter_wh)
         return self._try_confirm(point, verdict)
+
+    def _repeats_anchor(self, point: _Point) -> bool:
+        """A reading that is only a little unsure may still confirm the anchor: same digits,
+        last roller where it was, shortly after. The model's confidence is the probability of
+        one half-digit zone, so a roller standing right on a zone edge (x.25, x.75) gets about
+        0.5 however clearly it is seen; agreeing with the anchor makes up for that."""
+        if not self._history or point.confidence < self.min_confidence_repeating:
+            return False
+        anchor = self._history[-1]
+        if anchor.position_steps is None or point.position_steps is None:
+            return False
+        moved_steps = point.position_steps - anchor.position_steps
+        return (
+            point.counter_wh == anchor.counter_wh
+            and 0 < point.t_utc - anchor.t_utc <= self.gap_s
+            and abs(moved_steps) <= self.position_tolerance_steps
+        )
 
     def _try_confirm(self, point: _Point, verdict: str) -> GateDecision:
         fits_anchor = verdict == "unconfirmed"
