@@ -47,6 +47,7 @@ def test_reader_reasons_and_low_confidence_are_rejected() -> None:
     assert gate.check(Seen(None, 0.0, "alignment"), T0 + MINUTE).reason == "alignment"
     assert gate.check(Seen(99_516_000, 0.3), T0 + MINUTE).reason == "low_confidence"
     assert gate.check(Seen(None), T0 + MINUTE).reason == "unreadable"
+    assert gate.check(Seen(None, 0.1, "low_confidence"), T0 + MINUTE).reason == "low_confidence"
     assert gate.anchor == (T0, 99_516_000)
 
 

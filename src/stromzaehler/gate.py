@@ -130,7 +130,7 @@ class Gate:
         if reading.reason is not None and not unsure:
             return GateDecision(False, reading.reason)
         if reading.counter_wh is None:
-            return GateDecision(False, "unreadable")
+            return GateDecision(False, reading.reason or "unreadable")
         position = getattr(reading, "position_steps", None)
         point = _Point(
             int(t_utc),
