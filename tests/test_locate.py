@@ -92,3 +92,26 @@ def test_no_counter_gives_no_boxes() -> None:
 def test_bad_digit_count_is_refused() -> None:
     with pytest.raises(ValueError):
         propose_boxes(np.zeros((48, 64, 3), np.uint8), 0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"light": "white", "rollers": "black_on_white"},
+        {"n_rollers": 8},
+        {"n_rollers": 6, "red_decimal_rollers": True, "light": "white"},
+        {"n_rollers": 5, "decimals": 0},
+    ],
+    ids=["red-led", "black-on-white", "8-rollers", "red-decimals", "5-rollers"],
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_simulated_meters(options: dict, seed: int) -> None:
+    from stromzaehler.simulator import RenderOptions, SimulatedMeter
+
+    start = 1_767_225_600
+    meter = SimulatedMeter(seed=seed, start_utc=start, options=RenderOptions(**options))
+    image, _ = meter.frame_at(start + 3600 * seed)
+    truth = meter.geometry.digit_boxes
+    boxes = propose_boxes(image, len(truth))
+    assert min(iou(a, b) for a, b in zip(boxes, truth, strict=True)) >= 0.6
