@@ -24,6 +24,7 @@ from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
 from stromzaehler.store import Store
 from stromzaehler.store.revolutions import RevolutionStore
 from stromzaehler.web import api_power
+from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
 
 START_UTC = 1_764_115_200
@@ -195,3 +196,19 @@ def test_api_power_with_the_loop_and_its_event_stream(client):
     assert len(events) == 2
     assert events[0].startswith("event: power\ndata: ")
     assert json.loads(events[0].split("data: ", 1)[1])["tracking"]["state"] == "tracking"
+
+
+def test_switching_tracking_needs_a_login_and_reaches_the_loop(client):
+    app, store = client
+    set_password(store, "correct horse")
+    loop = DiscLoop(lambda: SequenceFrames(DiscSequence(constant_power(0), START_UTC, 10)), store)
+    app.state.disc_loop = loop
+    http = TestClient(app)
+    assert http.put("/api/power/tracking", json={"enabled": False}).status_code == 401
+    token = http.post("/api/login", json={"password": "correct horse"}).json()["csrf_token"]
+    response = http.put(
+        "/api/power/tracking", json={"enabled": False}, headers={"X-CSRF-Token": token}
+    )
+    assert response.json() == {"enabled": False}
+    assert not loop.enabled
+    assert http.get("/api/power").json()["tracking"]["state"] == "off"

@@ -12,15 +12,16 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from ..analytics.disc_power import PowerNow, power_now
 from ..config import Settings
 from ..disc_loop import RECENT_REVOLUTIONS, DiscLoop
 from ..store import Store
 from ..store.revolutions import RevolutionStore
-from .deps import get_settings, get_store, require_reader
+from .deps import get_settings, get_store, require_reader, require_user
 
 STREAM_PERIOD_S = 1.0
 
@@ -81,6 +82,20 @@ def _power_fields(now: PowerNow) -> dict:
 
 def _loop(request: Request) -> DiscLoop | None:
     return getattr(request.app.state, "disc_loop", None)
+
+
+class TrackingSwitch(BaseModel):
+    enabled: bool
+
+
+@router.put("/power/tracking", dependencies=[Depends(require_user)])
+def switch_tracking(switch: TrackingSwitch, request: Request) -> dict:
+    """Switch disc tracking (and the light it holds on) off or on until the next restart."""
+    loop = _loop(request)
+    if loop is None:
+        raise HTTPException(503, "the disc loop is not running")
+    loop.set_enabled(switch.enabled)
+    return {"enabled": loop.enabled}
 
 
 @router.get("/power", dependencies=[Depends(require_reader)])
