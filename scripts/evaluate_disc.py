@@ -70,14 +70,14 @@ def main() -> int:
     flags: list[bool] = []
     live_mean_w: list[tuple[int, float | None]] = []
     update_s = 0.0  # wall time in the tracker
-    update_cpu_s = 0.0  # CPU time of this thread in the tracker (the machine may be busy)
+    update_cpu_s = 0.0  # CPU time of the process in the tracker (the machine may be busy)
     next_minute = START_UTC + 60
     next_day = START_UTC + 86_400
     for frame in sequence.frames():
-        started, started_cpu = time.perf_counter(), time.thread_time()
+        started, started_cpu = time.perf_counter(), time.process_time()
         revolutions = tracker.update(frame.t_utc, frame.image)
         update_s += time.perf_counter() - started
-        update_cpu_s += time.thread_time() - started_cpu
+        update_cpu_s += time.process_time() - started_cpu
         if args.memory:
             if frame.t_utc >= next_day:
                 day = (next_day - START_UTC) // 86_400
@@ -140,6 +140,9 @@ def main() -> int:
     energy = START_WH + sequence.energy_at_wh(reading_t.astype(np.float64))
     counter = (np.floor(energy / 100.0) * 100.0).astype(np.int64)
     fused = fused_energy_series(reading_t, counter, times, flags)
+    if not fused.disc_spans:
+        print("per-minute energy: no stretch with two counter changes to scale the disc by")
+        return 0 if ok else 1
     bounds = np.arange(fused.disc_spans[0][0], fused.disc_spans[-1][1] + 1, 60, dtype=np.int64)
     fused_min = np.diff(interpolate_energy(fused.t_utc, fused.energy_wh, bounds))
     counter_min = np.diff(interpolate_energy(reading_t, counter, bounds))

@@ -18,6 +18,7 @@ from stromzaehler.disc_loop import (
     HeldLight,
     SimulatedDiscFrames,
     crop_window,
+    disc_frames_for,
 )
 from stromzaehler.light import NoLight
 from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
@@ -212,3 +213,28 @@ def test_switching_tracking_needs_a_login_and_reaches_the_loop(client):
     assert response.json() == {"enabled": False}
     assert not loop.enabled
     assert http.get("/api/power").json()["tracking"]["state"] == "off"
+
+
+def test_disc_frames_for_the_simulated_meter_show_its_disc(tmp_path):
+    from stromzaehler.sources.simulated import SimulatedSource
+
+    source = SimulatedSource(start_utc=START_UTC)
+    frames = disc_frames_for(source, source.meter.geometry.disc_window)
+    t_utc, crop = frames.grab()
+    assert t_utc >= START_UTC and crop.shape == (26, 69, 3)
+
+
+def test_disc_frames_for_files_replay_the_disc_subfolder(tmp_path):
+    from stromzaehler.sources import SourceError
+    from stromzaehler.sources.files import FilesSource
+    from stromzaehler.sources.opencv import OpenCVSource
+
+    window = Box(262, 355, 138, 52)
+    with pytest.raises(SourceError, match="no timed disc-window frames"):
+        disc_frames_for(FilesSource(tmp_path), window)
+    (tmp_path / "disc").mkdir()
+    cv2.imwrite(str(tmp_path / "disc" / "frame-1764115200000.png"), np.zeros((480, 640, 3)))
+    t_utc, crop = disc_frames_for(FilesSource(tmp_path), window).grab()
+    assert t_utc == 1_764_115_200.0 and crop.shape == (26, 69, 3)
+    with pytest.raises(SourceError, match="not supported"):
+        disc_frames_for(OpenCVSource(0, 640, 480), window)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FPS = 5.0
 RECENT_REVOLUTIONS = 512  # 15 minutes at 20 kW fit in
+MAX_WALL_FPS = 20.0  # an accelerated simulated meter cannot be watched 5 times per its second
 LOST_AFTER_S = 10.0  # without a usable frame: tracking is lost
 
 
@@ -205,6 +206,43 @@ class FilesDiscFrames:
         self._files.clear()
 
 
+def disc_frames_for(
+    source: Any, window: Box, frame_size: tuple[int, int] = (640, 480), scale: float = 0.5
+) -> DiscFrameSource:
+    """The disc-window frames that go with the minute capture's frame source.
+
+    Simulated meter: its window rendered alone at the true disc angle. Pi camera: the same
+    Picamera2 object's lores stream (Y plane) when the camera was configured with one, else a
+    crop of its main stream (picamera2 queues concurrent requests; not testable here). Files:
+    a timed sequence in the folder's `disc/` subfolder. OpenCV cameras are not shared between
+    two threads, so they raise SourceError (the loop reports "failed").
+    """
+    from .sources import SourceError
+    from .sources.files import FilesSource
+    from .sources.picamera import PiCameraSource
+    from .sources.simulated import SimulatedSource
+
+    if isinstance(source, SimulatedSource):
+        meter = source.meter
+        return SimulatedDiscFrames(source.now_utc, lambda t: meter.truth_at(t).disc_angle_deg)
+    if isinstance(source, PiCameraSource):
+        camera = source._open()
+        lores = camera.camera_configuration().get("lores")
+        if lores:
+            capture = picamera_lores_luma(camera, lores["size"][1])
+            return CroppingDiscFrames(capture, window, frame_size, scale, "picamera lores")
+        main = CroppingDiscFrames(
+            lambda: camera.capture_array("main"), window, frame_size, scale, "picamera main"
+        )
+        return main
+    if isinstance(source, FilesSource):
+        folder = source.path / "disc" if source.path.is_dir() else source.path.parent / "disc"
+        if not folder.is_dir():
+            raise SourceError(f"{folder}: no timed disc-window frames to replay")
+        return FilesDiscFrames(folder, window, frame_size, scale)
+    raise SourceError(f"disc tracking is not supported with the source {source.name}")
+
+
 @dataclass(frozen=True)
 class DiscState:
     tracking: str  # off | starting | learning | tracking | lost | failed
@@ -318,7 +356,8 @@ class DiscLoop:
             self.light.hold(True)
             started = time.monotonic()
             self.step()
-            delay = 1.0 / (self.fps * self.speed) - (time.monotonic() - started)
+            interval = max(1.0 / (self.fps * self.speed), 1.0 / MAX_WALL_FPS)
+            delay = interval - (time.monotonic() - started)
             if delay > 0:
                 self._stop.wait(delay)
 
