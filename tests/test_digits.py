@@ -148,3 +148,11 @@ def test_tight_view_is_centred_so_the_roller_position_is_unchanged() -> None:
     assert crop_view(crop, "full") is crop
     with pytest.raises(ValueError):
         crop_view(crop, "sideways")
+
+
+def test_load_rejects_metadata_with_an_unknown_crop_view(tmp_path: Path) -> None:
+    model_path = tmp_path / "digits.onnx"
+    model_path.write_bytes(DEFAULT_MODEL_PATH.read_bytes())
+    model_path.with_suffix(".json").write_text('{"views": ["full", "sideways"]}')
+    with pytest.raises(ValueError, match="views"):
+        DigitModel.load(model_path)

@@ -103,6 +103,9 @@ def decode_bins(logits: np.ndarray, temperature: float) -> tuple[np.ndarray, np.
     return decode_probs(softmax(logits, temperature))
 
 
+CROP_VIEWS = ("full", "tight")
+
+
 def crop_view(crop: np.ndarray, view: str) -> np.ndarray:
     """`full`: the crop as given; `tight`: 6 % off left/right and 4 % off top/bottom.
 
@@ -144,12 +147,16 @@ class DigitModel:
             raise ValueError(f"{model_path}: unsupported head {meta.get('head')!r}")
         if (meta.get("input_w", INPUT_W), meta.get("input_h", INPUT_H)) != (INPUT_W, INPUT_H):
             raise ValueError(f"{model_path}: input size differs from the runtime's")
+        views = tuple(meta.get("views", ["full"]))
+        unknown = [v for v in views if v not in CROP_VIEWS]
+        if not views or unknown:
+            raise ValueError(f"{model_path}: bad crop views {views!r}")
         net = cv2.dnn.readNetFromONNX(str(model_path))
         return cls(
             net,
             temperature=float(meta.get("temperature", 1.0)),
             min_confidence=float(meta.get("min_confidence", 0.5)),
-            views=tuple(meta.get("views", ["full"])),
+            views=views,
         )
 
     def logits(self, crops: Sequence[np.ndarray]) -> np.ndarray:
