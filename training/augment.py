@@ -29,17 +29,7 @@ def jitter_box(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def stroke_width(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Thicker or thinner strokes: fonts differ between meters, and blur thickens them."""
-    kernel = np.ones((2, 2), np.uint8)
-    return cv2.erode(img, kernel) if rng.random() < 0.5 else cv2.dilate(img, kernel)
-
-
 def photometric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if rng.random() < 0.2:
-        img = stroke_width(img, rng)
-    if rng.random() < 0.2:
-        img = img[:, :, rng.permutation(3)]
     f = img.astype(np.float32)
     if rng.random() < 0.3:
         # Red LED as the only light: the scene brightness ends up almost only in red.
