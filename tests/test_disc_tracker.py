@@ -157,3 +157,16 @@ def test_long_blind_stretch_breaks_continuity():
     after_gap = [r for r in revolutions if r.t_utc > START_UTC + 160]
     assert not after_gap[0].continuous
     assert all(r.continuous for r in after_gap[1:])
+
+
+def test_a_flickering_column_at_the_window_edge_is_not_a_revolution():
+    sequence = DiscSequence(constant_power(0), START_UTC, 300, seed=13, start_revolutions=0.5)
+    tracker = DiscTracker()
+    revolutions = []
+    for index, frame in enumerate(sequence.frames()):
+        image = frame.image
+        if image is not None and index > 50 and index % 200 < 6:
+            image = image.copy()
+            image[:, :2] //= 4  # dirt, a dead pixel column or the window frame's shadow
+        revolutions += tracker.update(frame.t_utc, image)
+    assert revolutions == []

@@ -73,6 +73,7 @@ class _Pass:
     counted: bool = False
     detections: int = 1
     sign_change_t: float | None = None  # first time the mark crossed the middle, any way
+    wide: bool = False  # seen whole at least once (not only one column at the window's edge)
     # The latest sightings, for the speed now (the disc may have sped up within the pass).
     recent: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=8))
 
@@ -314,7 +315,7 @@ class DiscTracker:
             current = None
         strong = contrast > 3 * cfg.min_contrast and width >= 2
         if current is None:
-            self._pass = _Pass(t, p, t, p, p, p, strong)
+            self._pass = _Pass(t, p, t, p, p, p, strong, wide=width >= 2)
             self._pass.add_fit(t, p)
             if p < 0:
                 self._pass.before = (t, p)
@@ -322,6 +323,7 @@ class DiscTracker:
             return
         current.detections += 1
         current.strong = current.strong or strong
+        current.wide = current.wide or width >= 2
         current.add_fit(t, p)
         self._seen_free_s = 0.0
         if (
@@ -370,6 +372,10 @@ class DiscTracker:
         self._pass = None
         if current is None:
             return
+        if not current.wide:
+            return  # one column at the edge, however often: noise, dirt or the window frame
+        if current.max_p - current.min_p < 0.05 and self._omega_deg_s() is None:
+            return  # sat still and vanished, with no speed known to have carried it out
         # Which way the mark went over the whole pass (positions as seen, before learning).
         moved = current.last_p - current.first_p
         slope = moved if current.max_p - current.min_p >= 0.3 else None
