@@ -26,10 +26,9 @@ case "$ROOT" in "$REPO"/*) echo "ROOT must be outside the repository" >&2; exit 
 
 step() { printf '\n== %s\n' "$*"; }
 # A clean environment, as on the Pi: no pip settings of the host leak in.
-in_root() {
-    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-        LANG=C.UTF-8 chroot "$ROOT" "$@"
-}
+IN_ROOT=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+    LANG=C.UTF-8 chroot "$ROOT")
+in_root() { "${IN_ROOT[@]}" "$@"; }
 
 step "binfmt_misc for 32-bit ARM"
 if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
@@ -79,6 +78,13 @@ rm -rf "${ROOT:?}$CHROOT_REPO"
 mkdir -p "$ROOT$CHROOT_REPO"
 git -C "$REPO" archive HEAD | tar -x -C "$ROOT$CHROOT_REPO"
 
+step "remove an installation left by an earlier check (Debian packages stay)"
+in_root userdel stromzaehler 2>/dev/null || true
+in_root groupdel stromzaehler 2>/dev/null || true
+rm -rf "$ROOT/opt/stromzaehler" "$ROOT/etc/stromzaehler" "$ROOT/var/lib/stromzaehler" \
+    "$ROOT/etc/systemd/system/stromzaehler.service" \
+    "$ROOT/etc/systemd/system/multi-user.target.wants/stromzaehler.service"
+
 step "first run of deploy/install-pi.sh"
 time in_root "$CHROOT_REPO/deploy/install-pi.sh" < /dev/null
 in_root dpkg-query -W python3 python3-venv python3-numpy python3-opencv
@@ -110,11 +116,11 @@ assert numpy.__file__.startswith("/usr/lib/python3/dist-packages/"), "numpy not 
 assert cv2.__file__.startswith("/usr/lib/python3/dist-packages/"), "cv2 not from Debian"'
 
 step "stromzaehler --help (emulated time)"
-/usr/bin/time -f '%e s wall, %M KiB max RSS of qemu' in_root "$VENV/bin/stromzaehler" --help
+/usr/bin/time -f '%e s wall, %M KiB max RSS of qemu' "${IN_ROOT[@]}" "$VENV/bin/stromzaehler" --help
 
 step "stromzaehler doctor --data /tmp/x --port $PORT (exit 1 expected: no LED, emulated speed)"
 rm -rf "$ROOT/tmp/x"
-/usr/bin/time -f '%e s wall' in_root "$VENV/bin/stromzaehler" doctor --data /tmp/x --port "$PORT" \
+/usr/bin/time -f '%e s wall' "${IN_ROOT[@]}" "$VENV/bin/stromzaehler" doctor --data /tmp/x --port "$PORT" \
     || echo "doctor exit code $?"
 
 # Starts the server in the background and waits for /api/health, then for a JPEG at /api/image.
@@ -132,12 +138,18 @@ wait_for_service() {
     done
     echo "/api/image 200 after $(echo "$(date +%s.%N) - $started" | bc) s"
     grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status"
+    # qemu's buffer of translated code is the one writable and executable mapping; it would not
+    # exist on a Pi.
+    awk '/^[0-9a-f]+-[0-9a-f]+ rwxp/ {code = 1; next} /^[0-9a-f]+-[0-9a-f]+ / {code = 0}
+         code && /^Rss:/ {kib += $2} END {printf "of which qemu translated code: %d kB\n", kib}' \
+        "/proc/$pid/smaps"
 }
 
 step "stromzaehler serve --simulate --port $PORT --data /tmp/x"
 rm -rf "$ROOT/tmp/x"
 started=$(date +%s.%N)
-in_root "$VENV/bin/stromzaehler" serve --simulate --port "$PORT" --data /tmp/x \
+# Not through the in_root function: $! must be the service itself (env and chroot exec into it).
+"${IN_ROOT[@]}" "$VENV/bin/stromzaehler" serve --simulate --port "$PORT" --data /tmp/x \
     > /tmp/check-pi-serve.log 2>&1 &
 serve_pid=$!
 wait_for_service "$PORT" "$serve_pid" "$started"
