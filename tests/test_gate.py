@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stromzaehler.gate import Gate, GateDecision
 
@@ -226,3 +228,27 @@ def test_a_slightly_unsure_frame_that_repeats_the_anchor_is_accepted() -> None:
     assert gate.check(jumped, T0 + 4 * MINUTE).reason == "low_confidence"
     garbage = Seen(99_516_000, 0.2, "low_confidence", position_steps=995160.75)
     assert gate.check(garbage, T0 + 5 * MINUTE).reason == "low_confidence"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bad_wh=st.integers(0, 10**9 - 1),
+    gap_s=st.integers(60, 30 * 24 * 3600),
+    power_w=st.integers(0, 5000),
+)
+def test_never_locked_out(bad_wh: int, gap_s: int, power_w: int) -> None:
+    """Whatever value got stored last and however long ago, true frames win within 20 min."""
+    gate = Gate(rollover_wh=10**9)
+    gate.restore([Stored(T0, bad_wh)])
+    true_wh = 99_516_000
+    t = T0 + gap_s
+    accepted_at = None
+    for minute in range(20):
+        energy_wh = true_wh + power_w * minute * MINUTE / 3600
+        reading = int(energy_wh // 100 * 100)
+        decision = gate.check(Seen(reading), t + minute * MINUTE)
+        if decision.accepted:
+            assert decision.counter_wh == reading
+            accepted_at = minute
+            break
+    assert accepted_at is not None
