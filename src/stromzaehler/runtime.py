@@ -77,7 +77,7 @@ def serve(settings: Settings) -> None:
     refresh_consumption_in_background(settings, store)
     service.start()
     log.info(
-        "serving on http://%s:%d (data in %s, ready in %.1f s)",
+        "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
         settings.server.port,
         settings.storage.data_dir,

@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, ConfigError, MeterGeometry
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class InputError(ValueError):
@@ -87,6 +87,8 @@ def parse_boxes(text: str) -> tuple[Box, ...]:
 
 
 def load_image(path: Path) -> np.ndarray:
+    import cv2  # here, not at the top: every CLI call would pay for it on the Pi
+
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)

@@ -11,11 +11,28 @@ render.py (frames), faults.py (what goes wrong), scene.py (all of it together), 
 cli.py (`stromzaehler simulate`).
 """
 
-from .faults import FAULT_NAMES, FaultRates
-from .household import DayLoad, HouseholdModel
-from .meter import MeterMechanics
-from .render import Renderer, RenderOptions
-from .scene import MeterTruth, SimulatedMeter
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use, so that `stromzaehler --help` does not import OpenCV (seconds on a Pi).
+_EXPORTS = {
+    "FAULT_NAMES": "faults",
+    "FaultRates": "faults",
+    "DayLoad": "household",
+    "HouseholdModel": "household",
+    "MeterMechanics": "meter",
+    "Renderer": "render",
+    "RenderOptions": "render",
+    "MeterTruth": "scene",
+    "SimulatedMeter": "scene",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+
 
 __all__ = [
     "FAULT_NAMES",

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .faults import FaultRates
-from .run import build_meter, simulate_to_dir, simulate_to_store
-
 
 def register(subparsers: Any) -> None:
     """Add the `simulate` subcommand to the main parser's subparsers."""
@@ -82,6 +79,10 @@ def run_simulate(args: argparse.Namespace) -> int:
         return _fail(f"--annual-kwh: {args.annual_kwh} must be positive")
     if args.start_wh < 0:
         return _fail(f"--start-wh: {args.start_wh} must not be negative")
+    # Imported here: the renderer needs OpenCV, which `stromzaehler --help` should not load.
+    from .faults import FaultRates
+    from .run import build_meter, simulate_to_dir, simulate_to_store
+
     try:
         faults = FaultRates.parse(args.faults)
     except ValueError as error:
