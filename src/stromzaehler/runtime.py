@@ -91,5 +91,13 @@ def serve(settings: Settings) -> None:
             log_level="warning",
             access_log=False,
         )
+    except SystemExit:
+        # uvicorn has said why (port in use, no permission for a port below 1024).
+        log.error(
+            "the web server could not start on port %d: stop the other program, choose"
+            " --port, or (port 80) run through the systemd unit",
+            settings.server.port,
+        )
+        raise
     finally:
         service.stop()
