@@ -141,9 +141,9 @@ def test_changes_need_login_and_csrf_token(service):
     cookie = set_cookie.split(";")[0]
     assert post(service, "/api/light", {"on": False}, cookie=cookie)[0] == 403  # no CSRF token
     status, _, body_light = post(
-        service, "/api/light", {"on": False}, {"X-CSRF-Token": body["csrf_token"]}, cookie
+        service, "/api/light", {"on": True}, {"X-CSRF-Token": body["csrf_token"]}, cookie
     )
-    assert status == 200 and body_light["on"] is False
+    assert status == 200 and body_light["on"] is True
     status, _, _ = post(service, "/api/capture", {}, {"X-CSRF-Token": body["csrf_token"]}, cookie)
     assert status == 200
 
@@ -172,6 +172,9 @@ def test_simulated_service_serves_a_red_meter_frame(service_factory):
     assert image.shape == (480, 640, 3)
     assert image[..., 2].mean() > 2 * image[..., 1].mean()
     assert service.get_json("/api/health")["source"] == "simulated"
+    tracking = service.get_json("/api/power")["tracking"]
+    assert tracking["enabled"] and tracking["source"] == "simulated"
+    assert tracking["state"] in {"starting", "learning", "tracking"}
 
 
 def test_sigkill_loses_no_committed_reading_and_restart_continues(service_factory, tmp_path):

@@ -141,6 +141,11 @@ class MeterSettings(_Section):
         )
 
 
+class DiscSettings(_Section):
+    enabled: bool = Field(True, description="watch the disc window between the readings")
+    fps: float = Field(5.0, ge=1, le=15, description="disc-window frames per second")
+
+
 class GateSettings(_Section):
     max_power_w: float = Field(20000.0, gt=0, le=200000, description="highest plausible power")
 
@@ -173,6 +178,7 @@ class Settings(_Section):
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     light: LightSettings = Field(default_factory=LightSettings)
     meter: MeterSettings = Field(default_factory=MeterSettings)
+    disc: DiscSettings = Field(default_factory=DiscSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

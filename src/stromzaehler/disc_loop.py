@@ -29,7 +29,7 @@ import numpy as np
 
 from .analytics.disc_power import PowerNow, power_now
 from .config import Box
-from .light import Light, NoLight
+from .light import HeldLight, NoLight
 from .recognition.disc import DiscTracker, TrackerConfig
 from .store import Store
 from .store.revolutions import RevolutionStore
@@ -50,35 +50,6 @@ class DiscFrameSource(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class HeldLight:
-    """The LED shared by the minute capture and the disc loop: the capture switches it on and
-    off around each frame, the disc loop holds it on while it tracks."""
-
-    def __init__(self, light: Light) -> None:
-        self._light = light
-        self.name = light.name
-        self._lock = threading.Lock()
-        self._wanted = False
-        self._held = False
-
-    @property
-    def is_on(self) -> bool:
-        return self._light.is_on
-
-    def set(self, on: bool) -> None:
-        with self._lock:
-            self._wanted = on
-            self._light.set(on or self._held)
-
-    def hold(self, on: bool) -> None:
-        with self._lock:
-            self._held = on
-            self._light.set(on or self._wanted)
-
-    def close(self) -> None:
-        self._light.close()
 
 
 class SimulatedDiscFrames:

@@ -7,6 +7,7 @@ so lgpio drives it directly. Machines without GPIO get a light that does nothing
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -55,6 +56,43 @@ class LgpioLight:
     def close(self) -> None:
         self.set(False)
         self._lgpio.gpiochip_close(self._handle)
+
+
+class HeldLight:
+    """The LED shared by the minute capture and the disc loop: the capture switches it on and
+    off around each frame, the disc loop holds it on while it tracks."""
+
+    def __init__(self, light: Light) -> None:
+        self._light = light
+        self.name = light.name
+        self._lock = threading.Lock()
+        self._wanted = False
+        self._held = False
+
+    @property
+    def is_on(self) -> bool:
+        return self._light.is_on
+
+    def set(self, on: bool) -> None:
+        with self._lock:
+            self._wanted = on
+            self._light.set(on or self._held)
+
+    def hold(self, on: bool) -> None:
+        with self._lock:
+            self._held = on
+            self._light.set(on or self._wanted)
+
+    def replace(self, light: Light) -> None:
+        """Another LED (settings changed); the holds and wishes carry over."""
+        with self._lock:
+            self._light.close()
+            self._light = light
+            self.name = light.name
+            self._light.set(self._wanted or self._held)
+
+    def close(self) -> None:
+        self._light.close()
 
 
 def open_light(pin: int | None, enabled: bool = True) -> Light:

@@ -7,7 +7,8 @@ import threading
 import time
 
 from .config import Settings
-from .light import open_light
+from .disc_loop import DiscLoop, disc_frames_for
+from .light import HeldLight, open_light
 from .processing import FrameHandler
 from .service import CaptureService
 from .sources import FrameSource, open_source, resolve_source_spec
@@ -31,10 +32,31 @@ def build_service(settings: Settings, store: Store) -> CaptureService:
         return open_source(capture)
 
     handler = FrameHandler.for_settings(store, settings)
-    light = open_light(settings.light.gpio_pin, settings.light.enabled)
+    # Shared by the minute capture (on around each frame) and the disc loop (held on).
+    light = HeldLight(open_light(settings.light.gpio_pin, settings.light.enabled))
     log.info("light: %s", light.name)
     return CaptureService(
         source_factory, handler, settings.capture.interval_s, light, settings.light.enabled
+    )
+
+
+def build_disc_loop(settings: Settings, store: Store, service: CaptureService) -> DiscLoop | None:
+    """The fast disc loop on the capture's own source; None without a disc window."""
+    geometry = settings.meter.geometry()
+    window = geometry.disc_window
+    if window is None:
+        log.info("disc: no disc window configured, not tracking")
+        return None
+    size = (settings.capture.width, settings.capture.height)
+    light = service.light if isinstance(service.light, HeldLight) else None
+    return DiscLoop(
+        lambda: disc_frames_for(service.opened_source(), window, size),
+        store,
+        geometry.revolutions_per_kwh,
+        fps=settings.disc.fps,
+        light=light,
+        speed=settings.capture.speed,
+        enabled=settings.disc.enabled,
     )
 
 
@@ -73,9 +95,12 @@ def serve(settings: Settings) -> None:
     started = time.monotonic()
     store = Store.open(settings.storage.data_dir)
     service = build_service(settings, store)
-    app = create_app(settings, store, service)
+    disc_loop = build_disc_loop(settings, store, service)
+    app = create_app(settings, store, service, disc_loop)
     refresh_consumption_in_background(settings, store)
     service.start()
+    if disc_loop is not None:
+        disc_loop.start()
     log.info(
         "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
@@ -100,4 +125,6 @@ def serve(settings: Settings) -> None:
         )
         raise
     finally:
+        if disc_loop is not None:
+            disc_loop.stop()  # before the service closes the light they share
         service.stop()

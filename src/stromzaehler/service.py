@@ -17,7 +17,7 @@ import cv2
 
 from . import __version__
 from .config import Settings
-from .light import Light, NoLight, lit, open_light
+from .light import HeldLight, Light, NoLight, lit, open_light
 from .processing import FrameHandler, Outcome
 from .sources import Frame, FrameSource, SourceError
 
@@ -106,6 +106,7 @@ class CaptureService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._step_lock = threading.Lock()
+        self._source_lock = threading.Lock()
 
     @property
     def speed(self) -> float:
@@ -129,8 +130,12 @@ class CaptureService:
         self.interval_s = settings.capture.interval_s
         self.handler.reconfigure(settings)
         if settings.light.enabled != self._light_enabled:
-            self.light.close()
-            self.light = open_light(settings.light.gpio_pin, settings.light.enabled)
+            light = open_light(settings.light.gpio_pin, settings.light.enabled)
+            if isinstance(self.light, HeldLight):
+                self.light.replace(light)  # the disc loop holds this one
+            else:
+                self.light.close()
+                self.light = light
             self._light_enabled = settings.light.enabled
             self.health.light = self.light.name
 
@@ -181,13 +186,19 @@ class CaptureService:
             self.health.last_reason = outcome.reason
             return outcome
 
+    def opened_source(self) -> FrameSource:
+        """The frame source, opened if need be (the disc loop shares the camera)."""
+        with self._source_lock:
+            if self._source is None:
+                self._source = self._source_factory()
+                self.health.source = self._source.name
+                log.info("capturing from %s", self._source.name)
+            return self._source
+
     def _capture(self) -> Frame:
-        if self._source is None:
-            self._source = self._source_factory()
-            self.health.source = self._source.name
-            log.info("capturing from %s", self._source.name)
+        source = self.opened_source()
         with lit(self.light):
-            return self._source.capture()
+            return source.capture()
 
     def _failed(self, error: Exception) -> None:
         self.health.frames_failed += 1

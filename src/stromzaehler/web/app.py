@@ -13,9 +13,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..config import Settings
+from ..disc_loop import DiscLoop
 from ..service import CaptureService
 from ..store import Store
-from . import api_auth, api_consumption, api_live, api_review, api_settings, api_setup
+from . import (
+    api_auth,
+    api_consumption,
+    api_live,
+    api_power,
+    api_review,
+    api_settings,
+    api_setup,
+)
 from .deps import AppContext
 
 STATIC_DIR = Path(str(files("stromzaehler") / "web" / "static"))
@@ -47,13 +56,19 @@ class CompressExceptStreams:
             await self.gzip(scope, receive, send)
 
 
-def create_app(settings: Settings, store: Store, service: CaptureService | None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    store: Store,
+    service: CaptureService | None,
+    disc_loop: DiscLoop | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="stromzaehler-pi",
         version=__version__,
         description="Readings and consumption of a Ferraris electricity meter read by a camera.",
     )
     app.state.context = AppContext(settings=settings, store=store, service=service)
+    app.state.disc_loop = disc_loop
     for router in (
         api_live.router,
         api_auth.router,
@@ -61,6 +76,7 @@ def create_app(settings: Settings, store: Store, service: CaptureService | None)
         api_settings.router,
         api_setup.router,
         api_review.router,
+        api_power.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
