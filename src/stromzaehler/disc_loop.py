@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 5.0
 RECENT_REVOLUTIONS = 512  # 15 minutes at 20 kW fit in
 MAX_WALL_FPS = 20.0  # an accelerated simulated meter cannot be watched 5 times per its second
-LOST_AFTER_S = 10.0  # without a usable frame: tracking is lost
+LOST_AFTER_S = 10.0
+FAILED_RETRY_S = 10.0  # without a usable frame: tracking is lost
 
 
 class DiscFrameSource(Protocol):
@@ -328,6 +329,10 @@ class DiscLoop:
             started = time.monotonic()
             self.step()
             interval = max(1.0 / (self.fps * self.speed), 1.0 / MAX_WALL_FPS)
+            if self._failed:
+                # No frames (camera gone, source that cannot share): light off, retry slowly.
+                self.light.hold(False)
+                interval = FAILED_RETRY_S
             delay = interval - (time.monotonic() - started)
             if delay > 0:
                 self._stop.wait(delay)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ..conftest import REFERENCE_FRAME, REPO, RunningService, free_port, http_get
+from ..conftest import REFERENCE_FRAME, REPO, RunningService, start_service
 from .year_data import fill
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,38 +59,7 @@ def service(tmp_path_factory, sync_playwright_module) -> Iterator[RunningService
         check=False,
     )
     assert passwd.returncode == 0, passwd.stderr
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.browser.serve_with_web_routers",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data",
-            str(data_dir),
-            "--source",
-            f"files:{frames}",
-            "--interval",
-            "3600",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=(ARTIFACTS / "browser-service.log").open("wb"),
-    )
-    running = RunningService(process, port, data_dir)
-
-    def answers() -> bool:
-        try:
-            return http_get(running.url + "/api/health", timeout=2)[0] == 200
-        except OSError:
-            return False
-
-    running.wait_until(answers, "/api/health", timeout=30)
+    running = start_service(data_dir, "--source", f"files:{frames}", "--interval", "3600")
     running.wait_until(lambda: running.get("/api/image")[0] == 200, "the first frame")
     yield running
     running.stop()
