@@ -19,12 +19,19 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .consumption import MISSING, QUARTER_S, Consumption, bucket_energy, buckets_from_quarters
+from .disc_power import SOURCE_COUNTER, SOURCE_DISC, SOURCE_MIXED, bucket_sources, fused_by_day
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
 
 MAX_PROFILE_DAYS = 3 * 366
 REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
+DAY_S = 86400
+# Disc stretches need counter anchors at least this many roller steps apart: each anchor's time
+# is only known to within a reading interval, which must stay small against the stretch.
+MIN_ANCHOR_STEPS = 3
+# In the stored quality of a quarter the disc shaped all of or a part of (store.counters).
+DISC_BIT, DISC_PART_BIT = 4, 8
 _FAR_PAST = -(2**62)
 _FAR_FUTURE = 2**62
 
@@ -122,6 +129,36 @@ def load_series(
     return reading_t, point_t, point_e
 
 
+def _floor_day(t_utc: int) -> int:
+    return t_utc // DAY_S * DAY_S
+
+
+def _has_revolutions(source: CounterSource, from_utc: int, to_utc: int) -> bool:
+    # Sources without a disc (test doubles, older stores) have no such method.
+    probe = getattr(source, "has_revolutions", None)
+    return bool(probe is not None and probe(from_utc, to_utc))
+
+
+def load_fused(
+    source: CounterSource, from_utc: int, to_utc: int, model: CounterModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]] | None]:
+    """load_series with the disc's revolutions put between counter steps where it was tracked.
+
+    Returns (reading_t, point_t, point_e, disc_spans); disc_spans is None when the store holds
+    no revolutions around the range (then the series is exactly load_series'). The disc is
+    fused per whole UTC day (disc_power.fused_by_day), so the days touching the range are
+    loaded whole and every window sees the same points.
+    """
+    day_lo, day_hi = _floor_day(from_utc), _floor_day(to_utc) + DAY_S
+    if not _has_revolutions(source, day_lo, day_hi):
+        return (*load_series(source, from_utc, to_utc, model), None)
+    reading_t, point_t, point_e = load_series(source, day_lo, day_hi, model)
+    revolution_t, continuous = source.revolutions(day_lo, day_hi)  # type: ignore[attr-defined]
+    fused = fused_by_day(point_t, point_e, revolution_t, continuous, day_lo, day_hi,
+                         MIN_ANCHOR_STEPS * max(model.resolution_wh, 1))
+    return reading_t, fused.t_utc, fused.energy_wh, fused.disc_spans
+
+
 def _floor_quarter(t_utc: int) -> int:
     return t_utc // QUARTER_S * QUARTER_S
 
@@ -151,6 +188,9 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
         if dirty is None:
             return False
         lo, hi = dirty
+        if _has_revolutions(source, _floor_day(lo) - DAY_S, _floor_day(hi) + 2 * DAY_S):
+            # The disc is fused per UTC day: any change inside a day reshapes all of it.
+            lo, hi = _floor_day(lo), max(hi, _floor_day(hi) + DAY_S - 1)
         step_hi = min(hi, lo + REFRESH_CHUNK_S)
         around, _ = source.readings_with_neighbours(lo, step_hi, 1)
         r_before = int(around[0]) if around.size and around[0] < lo else None
@@ -170,7 +210,7 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
             later = point_t[point_t > r_after]
             if later.size:
                 q_hi = _ceil_quarter(int(later[0]))
-        reading_t, point_t, point_e = load_series(
+        reading_t, point_t, point_e, disc_spans = load_fused(
             source,
             q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else lo,
             q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else step_hi,
@@ -185,12 +225,17 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
             energy_wh, quality = bucket_energy(point_t, point_e, quarters, model.gap_limit_s,
                                                reading_t)
             keep = quality != MISSING
+            stored_quality = quality.astype(np.int64)
+            if disc_spans:
+                shaped = bucket_sources(quarters, disc_spans)
+                stored_quality[shaped == SOURCE_DISC] |= DISC_BIT
+                stored_quality[shaped == SOURCE_MIXED] |= DISC_PART_BIT
             source.replace_quarters(
                 q_lo,
                 q_hi,
                 quarters[:-1][keep].tolist(),
                 energy_wh[keep].tolist(),
-                quality[keep].astype(np.int64).tolist(),
+                stored_quality[keep].tolist(),
             )
         else:
             source.replace_quarters(q_lo, q_hi, [], [], [])
@@ -215,21 +260,62 @@ def consumption(
     model: CounterModel,
     use_quarters: bool = True,
 ) -> Consumption:
-    """Buckets covering [from_utc, to_utc) in local time; raises periods.RangeError."""
+    """Buckets covering [from_utc, to_utc) in local time; raises periods.RangeError.
+
+    Where the store holds disc revolutions for the range, the result says per bucket whether
+    the disc shaped it (Consumption.source); without any, source is None and the result is the
+    counter's alone.
+    """
     bounds = bucket_boundaries(resolution, from_utc, to_utc, zone)
+    sources: np.ndarray | None = None
     if use_quarters and resolution != "minute" and not np.any(bounds % QUARTER_S):
         refresh(source, model)
-        quarter_utc, quarter_wh, estimated = source.quarters(int(bounds[0]), int(bounds[-1]))
+        if _has_revolutions(source, int(bounds[0]), int(bounds[-1])):
+            quarter_utc, quarter_wh, estimated, shaped = source.quarters_with_disc(  # type: ignore[attr-defined]
+                int(bounds[0]), int(bounds[-1]))
+            sources = _sources_from_quarters(quarter_utc, shaped, bounds)
+        else:
+            quarter_utc, quarter_wh, estimated = source.quarters(int(bounds[0]), int(bounds[-1]))
         energy_wh, quality = buckets_from_quarters(quarter_utc, quarter_wh, estimated, bounds)
     else:
-        reading_t, point_t, point_e = load_series(source, int(bounds[0]), int(bounds[-1]),
-                                                  model)
+        reading_t, point_t, point_e, disc_spans = load_fused(
+            source, int(bounds[0]), int(bounds[-1]), model)
         energy_wh, quality = bucket_energy(point_t, point_e, bounds, model.gap_limit_s,
                                            reading_t)
+        if disc_spans is not None:
+            sources = bucket_sources(bounds, disc_spans)
+    if sources is not None:
+        sources[quality == MISSING] = SOURCE_COUNTER
     partial = _so_far(source, bounds, quality, model)
     if partial is None:
-        return Consumption(resolution, zone.key, bounds, energy_wh, quality)
-    return Consumption(resolution, zone.key, bounds, energy_wh, quality, *partial)
+        return Consumption(resolution, zone.key, bounds, energy_wh, quality, source=sources)
+    return Consumption(resolution, zone.key, bounds, energy_wh, quality, *partial,
+                       source=sources)
+
+
+def _sources_from_quarters(
+    quarter_utc: np.ndarray, shaped: np.ndarray, bounds: np.ndarray
+) -> np.ndarray:
+    """Per bucket (bounds multiples of 900 s) from the quarters' sources (shaped): disc when
+    the disc shaped all of its quarters wholly, counter when none of them at all, else mixed."""
+    origin = int(bounds[0])
+    count = int(bounds[-1] - origin) // QUARTER_S
+    whole = np.zeros(count, dtype=np.int64)
+    touched = np.zeros(count, dtype=np.int64)
+    index = (np.asarray(quarter_utc, dtype=np.int64) - origin) // QUARTER_S
+    inside = (index >= 0) & (index < count)
+    shaped = np.asarray(shaped)[inside]
+    whole[index[inside]] = shaped == SOURCE_DISC
+    touched[index[inside]] = shaped != SOURCE_COUNTER
+    bound_index = (bounds - origin) // QUARTER_S
+
+    def per_bucket(per_quarter: np.ndarray) -> np.ndarray:
+        cumulative = np.concatenate(([0], np.cumsum(per_quarter)))
+        return cumulative[bound_index[1:]] - cumulative[bound_index[:-1]]
+
+    all_disc = per_bucket(whole) == np.diff(bound_index)
+    return np.where(all_disc, SOURCE_DISC,
+                    np.where(per_bucket(touched) > 0, SOURCE_MIXED, SOURCE_COUNTER)).astype(np.int8)
 
 
 def _so_far(
@@ -254,7 +340,7 @@ def _so_far(
         if quarter_utc.size != (tail_start - start) // QUARTER_S:
             return None
         energy_wh = int(quarter_wh.sum())
-    reading_t, point_t, point_e = load_series(source, tail_start, latest, model)
+    reading_t, point_t, point_e, _ = load_fused(source, tail_start, latest, model)
     tail_wh, tail_quality = bucket_energy(point_t, point_e, np.array([tail_start, latest]),
                                           model.gap_limit_s, reading_t)
     if tail_quality[0] == MISSING:

@@ -123,6 +123,9 @@ class Consumption:
     partial_index: int | None = None
     partial_until_utc: int | None = None
     partial_wh: int | None = None
+    # Per bucket where its shape came from (disc_power.SOURCE_NAMES: counter, disc, mixed);
+    # None when the store has no disc revolutions for the range (counter only).
+    source: np.ndarray | None = None
 
     @property
     def total_wh(self) -> int:

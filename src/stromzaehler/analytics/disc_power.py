@@ -137,8 +137,12 @@ def fused_energy_series(
     counter_wh: Sequence[int],
     revolution_utc: Sequence[float],
     continuous: Sequence[bool],
+    min_anchor_wh: int = 0,
 ) -> FusedSeries:
     """Counter readings with the disc's shape put between them (see the module docstring).
+
+    A stretch whose anchors are less than min_anchor_wh apart keeps the counter readings: the
+    anchors' own uncertainty (up to a roller step's timing) would dominate the scale.
 
     Within each stretch of continuous tracking, the first and the last reading at which the
     counter showed a new value (so its energy is known best) anchor the stretch; readings in
@@ -162,7 +166,7 @@ def fused_energy_series(
         a, b = int(anchors[0]), int(anchors[-1])
         ta, tb = int(t[a]), int(t[b])
         count_a, count_b = _cumulative_revolutions(span_times, np.array([ta, tb], np.float64))
-        if count_b <= count_a or wh[b] < wh[a]:
+        if count_b <= count_a or wh[b] < wh[a] or wh[b] - wh[a] < min_anchor_wh:
             continue
         between = span_times[(span_times > ta) & (span_times < tb)]
         seconds = np.unique(np.round(between).astype(np.int64))
@@ -181,6 +185,54 @@ def fused_energy_series(
     return FusedSeries(all_t[order], all_wh[order], spans)
 
 
+DAY_S = 86400
+
+
+def fused_by_day(
+    t_utc: np.ndarray,
+    energy_wh: np.ndarray,
+    revolution_utc: np.ndarray,
+    continuous: np.ndarray,
+    from_utc: int,
+    to_utc: int,
+    min_anchor_wh: int = 0,
+) -> FusedSeries:
+    """fused_energy_series applied to each UTC day [d, d + 1 day) in [from_utc, to_utc).
+
+    Each day is fused from its own points and revolutions only, so any window of whole days
+    gives the same points for a day (the quarter-hour pre-aggregate and a minute query agree,
+    and a change within a day only changes that day). The price: from the last counter change
+    of a day to the first of the next, the counter alone shapes the energy.
+    from_utc and to_utc must be whole UTC days; points outside them are kept as they are.
+    """
+    t = np.asarray(t_utc, dtype=np.int64)
+    wh = np.asarray(energy_wh, dtype=np.int64)
+    revs = np.asarray(revolution_utc, dtype=np.float64)
+    flags = np.asarray(continuous, dtype=bool)
+    parts_t: list[np.ndarray] = []
+    parts_wh: list[np.ndarray] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for day in range(from_utc, to_utc, DAY_S):
+        lo, hi = np.searchsorted(t, [day, day + DAY_S])
+        r_lo, r_hi = np.searchsorted(revs, [day, day + DAY_S])
+        if hi - lo < 2 or r_hi - r_lo < 2:
+            continue
+        fused = fused_energy_series(t[lo:hi], wh[lo:hi], revs[r_lo:r_hi], flags[r_lo:r_hi],
+                                    min_anchor_wh)
+        if not fused.disc_spans:
+            continue
+        parts_t += [t[start:lo], fused.t_utc]
+        parts_wh += [wh[start:lo], fused.energy_wh]
+        spans += fused.disc_spans
+        start = hi
+    if not spans:
+        return FusedSeries(t, wh, [])
+    parts_t.append(t[start:])
+    parts_wh.append(wh[start:])
+    return FusedSeries(np.concatenate(parts_t), np.concatenate(parts_wh), spans)
+
+
 def buckets_using_disc(bounds_utc: np.ndarray, disc_spans: list[tuple[int, int]]) -> np.ndarray:
     """For buckets [bounds[i], bounds[i+1]): True where the disc shaped the whole bucket."""
     bounds = np.asarray(bounds_utc, dtype=np.int64)
@@ -188,6 +240,22 @@ def buckets_using_disc(bounds_utc: np.ndarray, disc_spans: list[tuple[int, int]]
     for span_from, span_to in disc_spans:
         used |= (bounds[:-1] >= span_from) & (bounds[1:] <= span_to)
     return used
+
+
+SOURCE_COUNTER, SOURCE_DISC, SOURCE_MIXED = 0, 1, 2
+SOURCE_NAMES: tuple[str, ...] = ("counter", "disc", "mixed")
+
+
+def bucket_sources(bounds_utc: np.ndarray, disc_spans: list[tuple[int, int]]) -> np.ndarray:
+    """Per bucket: SOURCE_DISC where the disc shaped all of it, SOURCE_MIXED where it shaped a
+    part, SOURCE_COUNTER elsewhere (int8)."""
+    bounds = np.asarray(bounds_utc, dtype=np.int64)
+    whole = buckets_using_disc(bounds, disc_spans)
+    touched = np.zeros(whole.size, dtype=bool)
+    for span_from, span_to in disc_spans:
+        touched |= (bounds[:-1] < span_to) & (bounds[1:] > span_from)
+    return np.where(whole, SOURCE_DISC, np.where(touched, SOURCE_MIXED, SOURCE_COUNTER)).astype(
+        np.int8)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .consumption import MISSING, QUALITY_NAMES, Consumption
+from .disc_power import SOURCE_NAMES
 from .periods import format_instants
 
 SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
@@ -22,7 +23,9 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
 
     kwh is null for missing buckets, never 0; total_kwh sums the buckets that are not missing.
     The missing bucket that holds the latest reading also has partial_kwh: what was used from
-    its start until partial_until (the latest reading).
+    its start until partial_until (the latest reading). Where disc revolutions exist for the
+    range, every bucket also has "source": "disc" (the disc shaped all of it), "mixed" (a
+    part) or "counter".
     """
     texts = format_instants(result.bounds_utc, ZoneInfo(result.timezone))
     energy = result.energy_wh.tolist()
@@ -36,6 +39,9 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
         }
         for i in range(len(energy))
     ]
+    if result.source is not None:
+        for bucket, code in zip(buckets, result.source.tolist(), strict=True):
+            bucket["source"] = SOURCE_NAMES[code]
     if result.partial_index is not None and result.partial_wh is not None:
         bucket = buckets[result.partial_index]
         bucket["partial_kwh"] = round(result.partial_wh / 1000, 3)
@@ -62,9 +68,11 @@ def consumption_json(result: Consumption) -> str:
     ]
     names = [QUALITY_NAMES[q] for q in result.quality.tolist()]
     extra = [""] * len(kwh)
+    if result.source is not None:
+        extra = [f',"source":"{SOURCE_NAMES[code]}"' for code in result.source.tolist()]
     if result.partial_index is not None and result.partial_wh is not None:
         until = format_instants(np.array([result.partial_until_utc]), ZoneInfo(result.timezone))
-        extra[result.partial_index] = (f',"partial_kwh":{round(result.partial_wh / 1000, 3)},'
+        extra[result.partial_index] += (f',"partial_kwh":{round(result.partial_wh / 1000, 3)},'
                                        f'"partial_until":"{until[0]}"')
     buckets = ",".join([
         f'{{"start":"{texts[i]}","end":"{texts[i + 1]}","kwh":{kwh[i]},'
@@ -79,7 +87,8 @@ def consumption_json(result: Consumption) -> str:
 
 
 def consumption_csv(result: Consumption, separator: str = ",", decimal: str = ".") -> str:
-    """One row per bucket: start;end;kwh;quality. Missing buckets have an empty kwh field."""
+    """One row per bucket: start;end;kwh;quality (;source where disc revolutions exist for the
+    range). Missing buckets have an empty kwh field."""
     if separator not in SEPARATORS:
         raise ValueError(f"separator {separator!r}: expected ',', ';' or 'tab'")
     if decimal not in DECIMAL_MARKS:
@@ -90,9 +99,11 @@ def consumption_csv(result: Consumption, separator: str = ",", decimal: str = ".
     texts = format_instants(result.bounds_utc, ZoneInfo(result.timezone))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(["start", "end", "kwh", "quality"])
+    sources = None if result.source is None else result.source.tolist()
+    writer.writerow(["start", "end", "kwh", "quality"] + ([] if sources is None else ["source"]))
     for i, (wh, quality) in enumerate(zip(result.energy_wh.tolist(), result.quality.tolist(),
                                           strict=True)):
         kwh = "" if quality == MISSING else f"{wh / 1000:.3f}".replace(".", decimal)
-        writer.writerow([texts[i], texts[i + 1], kwh, QUALITY_NAMES[quality]])
+        row = [texts[i], texts[i + 1], kwh, QUALITY_NAMES[quality]]
+        writer.writerow(row if sources is None else [*row, SOURCE_NAMES[sources[i]]])
     return out.getvalue()

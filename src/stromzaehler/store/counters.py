@@ -16,10 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .db import Store
+from .revolutions import RevolutionStore
 
 DAY_S = 86400
 QUARTER_S = 900
 QUARTERS_PER_DAY = DAY_S // QUARTER_S
+# Stored quality byte: 0 measured, 1 estimated, 2 missing in the low bits; above them where
+# the disc's revolutions shaped the quarter: all of it (DISC_BIT) or a part (DISC_PART_BIT).
+# Rows from before the disc never have them: counter only.
+QUALITY_MASK = 3
+DISC_BIT = 4
+DISC_PART_BIT = 8
 
 _EFFECTIVE = (
     "SELECT r.t_utc, COALESCE(c.counter_wh, r.counter_wh) FROM readings r"
@@ -112,6 +119,20 @@ class CounterStore:
     def time_range(self) -> tuple[int, int] | None:
         row = self._db.execute("SELECT min(t_utc), max(t_utc) FROM readings").fetchone()
         return None if row[0] is None else (int(row[0]), int(row[1]))
+
+    # disc revolutions (store.revolutions), for consumption's shape within counter steps
+
+    def has_revolutions(self, from_utc: int, to_utc: int) -> bool:
+        """Any revolution with from_utc <= t < to_utc (one index probe)."""
+        row = self._db.execute(
+            "SELECT 1 FROM disc_revolutions WHERE t_ms >= ? AND t_ms < ? LIMIT 1",
+            (from_utc * 1000, to_utc * 1000),
+        ).fetchone()
+        return row is not None
+
+    def revolutions(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray]:
+        """(t_utc float64, continuous bool) of the revolutions with from_utc <= t < to_utc."""
+        return RevolutionStore(self.store).arrays(from_utc, to_utc)
 
     # counter events
 
@@ -221,7 +242,7 @@ class CounterStore:
             index = (new_q[mine] - day) // QUARTER_S
             wh[index] = new_wh[mine]
             quality[index] = new_quality[mine]
-            if (quality == 2).all():
+            if ((quality & QUALITY_MASK) == 2).all():
                 self._db.execute("DELETE FROM consumption_days WHERE day_utc = ?", (day,))
             else:
                 self._db.execute(
@@ -232,6 +253,21 @@ class CounterStore:
 
     def quarters(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored quarters with from_utc <= q < to_utc: (q_utc, energy_wh, estimated 0/1)."""
+        q_utc, wh, quality = self._stored_quarters(from_utc, to_utc)
+        return q_utc, wh, quality & QUALITY_MASK
+
+    def quarters_with_disc(
+        self, from_utc: int, to_utc: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """As quarters, plus per quarter where its shape came from: 0 the counter, 1 the disc
+        all of it, 2 the disc a part (analytics.disc_power.SOURCE_*)."""
+        q_utc, wh, quality = self._stored_quarters(from_utc, to_utc)
+        shaped = np.where(quality & DISC_BIT, 1, np.where(quality & DISC_PART_BIT, 2, 0))
+        return q_utc, wh, quality & QUALITY_MASK, shaped
+
+    def _stored_quarters(
+        self, from_utc: int, to_utc: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = self._db.execute(
             "SELECT day_utc, energy_wh, quality FROM consumption_days"
             " WHERE day_utc > ? AND day_utc < ? ORDER BY day_utc",
@@ -244,5 +280,5 @@ class CounterStore:
         q_utc = (day[:, None] + QUARTER_S * np.arange(QUARTERS_PER_DAY)).ravel()
         wh = np.frombuffer(b"".join(row[1] for row in rows), dtype="<i4").astype(np.int64)
         quality = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.int8)
-        keep = (quality != 2) & (q_utc >= from_utc) & (q_utc < to_utc)
+        keep = ((quality & QUALITY_MASK) != 2) & (q_utc >= from_utc) & (q_utc < to_utc)
         return q_utc[keep], wh[keep], quality[keep].astype(np.int64)

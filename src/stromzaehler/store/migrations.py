@@ -145,4 +145,26 @@ MIGRATIONS: list[str] = [
         method TEXT NOT NULL
     );
     """,
+    # 6: revolutions reshape consumption within counter steps: adding or removing one marks
+    # its time dirty like a reading (analytics.aggregate widens that to the whole UTC day);
+    # revolutions stored before this version are marked too
+    """
+    INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
+        SELECT 1, min(t_ms) / 1000, max(t_ms) / 1000 FROM disc_revolutions WHERE true
+        HAVING count(*) > 0
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    CREATE TRIGGER revolutions_insert_dirty AFTER INSERT ON disc_revolutions BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
+            VALUES (1, NEW.t_ms / 1000, NEW.t_ms / 1000)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    CREATE TRIGGER revolutions_delete_dirty AFTER DELETE ON disc_revolutions BEGIN
+        INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
+            VALUES (1, OLD.t_ms / 1000, OLD.t_ms / 1000)
+        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
+            hi_utc = max(hi_utc, excluded.hi_utc);
+    END;
+    """,
 ]

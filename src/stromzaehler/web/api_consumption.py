@@ -91,7 +91,9 @@ def consumption(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """Energy per local period: counter at the end minus counter at the start, with quality
-    measured | estimated (inside a long gap) | missing (kwh null)."""
+    measured | estimated (inside a long gap) | missing (kwh null). Where disc revolutions are
+    stored for the range, each bucket also has source disc | mixed | counter: whether the
+    disc's revolutions shaped it between the counter's steps (totals stay the counter's)."""
     result = _consumption(store, settings, resolution, from_, to)
     # Written directly: FastAPI's generic encoder would take longer than the query itself.
     return Response(consumption_json(result), media_type="application/json")
