@@ -121,14 +121,21 @@ def test_minutes_follow_the_disc_within_one_revolution(meter, stores):
     assert error.mean() < plain_error.mean() / 2
 
 
-def test_totals_stay_the_counter_difference(stores):
+def test_totals_stay_the_counter_difference(meter, stores):
+    energy = meter[0]
     disc, plain = stores
     for resolution in ("day", "hour", "minute"):
         with_disc = query(disc, resolution)
         counter_only = query(plain, resolution)
         assert with_disc.total_wh == counter_only.total_wh, resolution
-    # UTC days end outside the disc's stretches (each is fused within its own UTC day).
-    assert query(disc, "day").energy_wh.tolist() == query(plain, "day").energy_wh.tolist()
+    # Hours the disc shaped (midnight included: a piece runs from one day's first counter
+    # change to the next day's) are split where the disc says.
+    hours = query(disc, "hour")
+    truth = np.diff(energy[hours.bounds_utc - T0])
+    shaped = hours.source == SOURCE_DISC
+    assert shaped.sum() >= 40
+    assert shaped[23] and shaped[24]
+    assert np.abs(hours.energy_wh - truth)[shaped].max() <= WH_PER_REV
     # Minutes and the hours of the pre-aggregate tell the same story.
     minutes = query(disc, "minute")
     hours = query(disc, "hour")
@@ -199,17 +206,34 @@ def test_pre_aggregate_follows_revolutions_added_later(meter):
         assert after.total_wh == before.total_wh
 
 
-def test_a_day_is_fused_the_same_in_any_window_of_whole_days(meter):
+def test_any_window_gives_the_same_buckets(stores):
+    disc, _ = stores
+    whole = query(disc, "minute")
+    for start, end in ((T0 + 86400 - 7200, T0 + 2 * 86400), (T0 + 3600, T0 + 4 * 3600),
+                       (T0 + 80000, T0 + 90000)):
+        part = query(disc, "minute", start=start, end=end)
+        first = (start - T0) // 60
+        count = part.energy_wh.size
+        assert part.energy_wh.tolist() == whole.energy_wh[first : first + count].tolist()
+        assert part.source.tolist() == whole.source[first : first + count].tolist()
+
+
+def test_day_pieces_are_the_same_in_any_window_of_whole_days(meter):
     _, revolutions, reading_t, counter = meter
     continuous = np.ones(revolutions.size, dtype=bool)
-    t = reading_t
     wh = counter.astype(np.int64)
-    both = fused_by_day(t, wh, revolutions, continuous, T0, T0 + 2 * 86400, 300)
-    second = fused_by_day(t, wh, revolutions, continuous, T0 + 86400, T0 + 2 * 86400, 300)
-    day2 = both.t_utc >= T0 + 86400
-    assert both.t_utc[day2].tolist() == second.t_utc[second.t_utc >= T0 + 86400].tolist()
-    assert both.energy_wh[day2].tolist() == second.energy_wh[
-        second.t_utc >= T0 + 86400].tolist()
-    # The first day is left alone in the second window.
-    day1 = second.t_utc < T0 + 86400
-    assert second.t_utc[day1].tolist() == t[t < T0 + 86400].tolist()
+    both = fused_by_day(reading_t, wh, revolutions, continuous, T0, T0 + 2 * 86400, 300)
+    second = fused_by_day(reading_t, wh, revolutions, continuous, T0 + 86400, T0 + 2 * 86400,
+                          300)
+    assert len(both.disc_spans) == 2 and second.disc_spans == both.disc_spans[1:]
+    # The first day's piece runs to the second day's first counter change; from there on,
+    # both windows hold the same points.
+    piece_two = both.disc_spans[1][0]
+    assert piece_two >= T0 + 86400
+    assert both.t_utc[both.t_utc >= piece_two].tolist() == second.t_utc[
+        second.t_utc >= piece_two].tolist()
+    assert both.energy_wh[both.t_utc >= piece_two].tolist() == second.energy_wh[
+        second.t_utc >= piece_two].tolist()
+    # Before it, the second window leaves the readings as they are.
+    assert second.t_utc[second.t_utc < piece_two].tolist() == reading_t[
+        reading_t < piece_two].tolist()

@@ -146,16 +146,18 @@ def load_fused(
 
     Returns (reading_t, point_t, point_e, disc_spans); disc_spans is None when the store holds
     no revolutions around the range (then the series is exactly load_series'). The disc is
-    fused per whole UTC day (disc_power.fused_by_day), so the days touching the range are
-    loaded whole and every window sees the same points.
+    fused in day-long pieces (disc_power.fused_by_day); the pieces that can reach into the
+    range start on the day before it, and the last one needs two days after its own (and a
+    revolution after its end).
     """
-    day_lo, day_hi = _floor_day(from_utc), _floor_day(to_utc) + DAY_S
-    if not _has_revolutions(source, day_lo, day_hi):
+    first_day, last_day = _floor_day(from_utc) - DAY_S, _floor_day(to_utc)
+    if not _has_revolutions(source, first_day - DAY_S, last_day + 2 * DAY_S):
         return (*load_series(source, from_utc, to_utc, model), None)
-    reading_t, point_t, point_e = load_series(source, day_lo, day_hi, model)
-    revolution_t, continuous = source.revolutions(day_lo, day_hi)  # type: ignore[attr-defined]
-    fused = fused_by_day(point_t, point_e, revolution_t, continuous, day_lo, day_hi,
-                         MIN_ANCHOR_STEPS * max(model.resolution_wh, 1))
+    reading_t, point_t, point_e = load_series(source, first_day, last_day + 2 * DAY_S, model)
+    revolution_t, continuous = source.revolutions(  # type: ignore[attr-defined]
+        first_day - DAY_S, last_day + 3 * DAY_S)
+    fused = fused_by_day(point_t, point_e, revolution_t, continuous, first_day,
+                         last_day + DAY_S, MIN_ANCHOR_STEPS * max(model.resolution_wh, 1))
     return reading_t, fused.t_utc, fused.energy_wh, fused.disc_spans
 
 
@@ -188,17 +190,23 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
         if dirty is None:
             return False
         lo, hi = dirty
-        if _has_revolutions(source, _floor_day(lo) - DAY_S, _floor_day(hi) + 2 * DAY_S):
-            # The disc is fused per UTC day: any change inside a day reshapes all of it.
-            lo, hi = _floor_day(lo), max(hi, _floor_day(hi) + DAY_S - 1)
+        margin_lo = margin_hi = 0
+        if _has_revolutions(source, _floor_day(lo) - 2 * DAY_S, _floor_day(hi) + 4 * DAY_S):
+            # The disc is fused in day-long pieces from a day's first counter change to the
+            # next day's: a change on day d reshapes the pieces of days d-1 to d+1, which end
+            # on day d+2. Whole days are recomputed with that margin around them (the margin
+            # is not stored as dirty, so the range does not grow from step to step).
+            lo, hi = _floor_day(lo), _floor_day(hi) + DAY_S - 1
+            margin_lo, margin_hi = DAY_S, 2 * DAY_S
         step_hi = min(hi, lo + REFRESH_CHUNK_S)
-        around, _ = source.readings_with_neighbours(lo, step_hi, 1)
-        r_before = int(around[0]) if around.size and around[0] < lo else None
-        r_after = int(around[-1]) if around.size and around[-1] > step_hi else None
+        c_lo, c_hi = lo - margin_lo, step_hi + margin_hi
+        around, _ = source.readings_with_neighbours(c_lo, c_hi, 1)
+        r_before = int(around[0]) if around.size and around[0] < c_lo else None
+        r_after = int(around[-1]) if around.size and around[-1] > c_hi else None
         reading_t, point_t, _ = load_series(
             source,
-            lo if r_before is None else r_before - 1,
-            step_hi if r_after is None else r_after + 1,
+            c_lo if r_before is None else r_before - 1,
+            c_hi if r_after is None else r_after + 1,
             model,
         )
         q_lo, q_hi = _FAR_PAST, _FAR_FUTURE
@@ -212,8 +220,8 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
                 q_hi = _ceil_quarter(int(later[0]))
         reading_t, point_t, point_e, disc_spans = load_fused(
             source,
-            q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else lo,
-            q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else step_hi,
+            q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else c_lo,
+            q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else c_hi,
             model,
         )
         quarters = np.empty(0, np.int64)

@@ -197,47 +197,75 @@ def fused_by_day(
     to_utc: int,
     min_anchor_wh: int = 0,
 ) -> FusedSeries:
-    """fused_energy_series applied to each UTC day [d, d + 1 day) in [from_utc, to_utc).
+    """fused_energy_series in day-long pieces, for the days d of [from_utc, to_utc) (whole
+    UTC days).
 
-    Each day is fused from its own points and revolutions only, so any window of whole days
-    gives the same points for a day (the quarter-hour pre-aggregate and a minute query agree,
-    and a change within a day only changes that day). The price: from the last counter change
-    of a day to the first of the next, the counter alone shapes the energy.
-    from_utc and to_utc must be whole UTC days; points outside them are kept as they are.
+    The piece of day d runs from the first counter change at or after d's midnight to the
+    first one at or after the next midnight (within the day after; else to d's last point),
+    and is fused from its own points and revolutions only. So a piece comes out the same in
+    any window that holds it (the quarter-hour pre-aggregate and a minute query agree), a
+    change only reshapes the pieces around it, and a long tracked stretch still has anchors
+    a day's energy apart. Callers need the points from the day before from_utc to two days
+    after the last day, and the revolutions from two days before from_utc to three days after
+    the last day; points outside the pieces are kept as they are.
     """
     t = np.asarray(t_utc, dtype=np.int64)
     wh = np.asarray(energy_wh, dtype=np.int64)
     revs = np.asarray(revolution_utc, dtype=np.float64)
     flags = np.asarray(continuous, dtype=bool)
-    parts_t: list[np.ndarray] = []
-    parts_wh: list[np.ndarray] = []
+    change_t = t[1:][np.diff(wh) != 0]
+    remove = np.zeros(t.size, dtype=bool)
+    extra_t: list[np.ndarray] = []
+    extra_wh: list[np.ndarray] = []
     spans: list[tuple[int, int]] = []
-    start = 0
     for day in range(from_utc, to_utc, DAY_S):
-        lo, hi = np.searchsorted(t, [day, day + DAY_S])
-        r_lo, r_hi = np.searchsorted(revs, [day, day + DAY_S])
-        if hi - lo < 2 or r_hi - r_lo < 2:
+        first = int(np.searchsorted(change_t, day))
+        if first >= change_t.size or change_t[first] >= day + DAY_S:
             continue
-        fused = fused_energy_series(t[lo:hi], wh[lo:hi], revs[r_lo:r_hi], flags[r_lo:r_hi],
-                                    min_anchor_wh)
-        if not fused.disc_spans:
+        start = max(int(np.searchsorted(t, change_t[first])) - 1, 0)
+        following = int(np.searchsorted(change_t, day + DAY_S))
+        if following < change_t.size and change_t[following] < day + 2 * DAY_S:
+            end = int(np.searchsorted(t, change_t[following]))
+        else:
+            end = int(np.searchsorted(t, day + DAY_S)) - 1
+        # An anchor needs a revolution on each side: from a day before the piece's day to the
+        # first revolution after its last point.
+        r_lo = int(np.searchsorted(revs, float(day - DAY_S)))
+        r_hi = min(int(np.searchsorted(revs, float(t[end]), side="right")) + 1, revs.size)
+        if end - start < 2 or r_hi - r_lo < 2:
             continue
-        parts_t += [t[start:lo], fused.t_utc]
-        parts_wh += [wh[start:lo], fused.energy_wh]
-        spans += fused.disc_spans
-        start = hi
+        fused = fused_energy_series(t[start : end + 1], wh[start : end + 1], revs[r_lo:r_hi],
+                                    flags[r_lo:r_hi], min_anchor_wh)
+        for span_from, span_to in fused.disc_spans:
+            remove |= (t > span_from) & (t < span_to)
+            inside = (fused.t_utc > span_from) & (fused.t_utc < span_to)
+            extra_t.append(fused.t_utc[inside])
+            extra_wh.append(fused.energy_wh[inside])
+            spans.append((span_from, span_to))
     if not spans:
         return FusedSeries(t, wh, [])
-    parts_t.append(t[start:])
-    parts_wh.append(wh[start:])
-    return FusedSeries(np.concatenate(parts_t), np.concatenate(parts_wh), spans)
+    all_t = np.concatenate([t[~remove], *extra_t])
+    all_wh = np.concatenate([wh[~remove], *extra_wh])
+    order = np.argsort(all_t, kind="stable")
+    return FusedSeries(all_t[order], all_wh[order], spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans that touch (one piece ends at the counter change where the next starts) as one."""
+    merged: list[tuple[int, int]] = []
+    for span_from, span_to in sorted(spans):
+        if merged and span_from <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span_to))
+        else:
+            merged.append((span_from, span_to))
+    return merged
 
 
 def buckets_using_disc(bounds_utc: np.ndarray, disc_spans: list[tuple[int, int]]) -> np.ndarray:
     """For buckets [bounds[i], bounds[i+1]): True where the disc shaped the whole bucket."""
     bounds = np.asarray(bounds_utc, dtype=np.int64)
     used = np.zeros(max(bounds.size - 1, 0), dtype=bool)
-    for span_from, span_to in disc_spans:
+    for span_from, span_to in _merged(disc_spans):
         used |= (bounds[:-1] >= span_from) & (bounds[1:] <= span_to)
     return used
 
