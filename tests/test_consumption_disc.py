@@ -18,6 +18,7 @@ from stromzaehler.analytics.export import consumption_csv, consumption_dict, con
 from stromzaehler.analytics.series import CounterModel
 from stromzaehler.store import Store
 from stromzaehler.store.counters import CounterStore
+from stromzaehler.store.db import DATABASE_NAME, connect, migrate
 from stromzaehler.store.revolutions import RevolutionStore
 
 UTC = ZoneInfo("UTC")
@@ -237,3 +238,70 @@ def test_day_pieces_are_the_same_in_any_window_of_whole_days(meter):
     # Before it, the second window leaves the readings as they are.
     assert second.t_utc[second.t_utc < piece_two].tolist() == reading_t[
         reading_t < piece_two].tolist()
+
+
+def test_pre_aggregate_stays_right_while_readings_and_revolutions_arrive(meter):
+    _, revolutions, reading_t, counter = meter
+    split = T0 + 86400 + 3 * 3600
+    with tempfile.TemporaryDirectory() as directory:
+        store, counters = open_store(directory, reading_t[reading_t < split],
+                                     counter[reading_t < split])
+        add_revolutions(store, revolutions[revolutions < split], None)
+        query(counters, "15min")
+        # Live: an hour of readings and revolutions at a time, a query after each.
+        for hour_start in range(split, T0 + DAYS * 86400, 3600):
+            new = (reading_t >= hour_start) & (reading_t < hour_start + 3600)
+            store.add_readings_bulk(
+                (int(t), int(c), 0.99, "camera")
+                for t, c in zip(reading_t[new], counter[new], strict=True))
+            RevolutionStore(store).add(
+                (float(t), True, "crossing") for t in
+                revolutions[(revolutions >= hour_start) & (revolutions < hour_start + 3600)])
+            fast = query(counters, "15min", zone=BERLIN)
+            direct = query(counters, "15min", zone=BERLIN, use_quarters=False)
+            assert fast.energy_wh.tolist() == direct.energy_wh.tolist(), hour_start
+            assert fast.source.tolist() == direct.source.tolist(), hour_start
+        # Corrected readings reshape the pieces around them, the day before included: the
+        # second day's first counter change ends the first day's piece.
+        changes = reading_t[1:][np.diff(counter) != 0]
+        first_change_day_two = int(changes[changes >= T0 + 86400][0])
+        for wrong_t, reshapes in ((int(reading_t[600]), False), (first_change_day_two, True)):
+            before = query(counters, "15min", zone=BERLIN)
+            counters.set_correction(wrong_t, None, wrong_t + 10, "blurred")
+            fast = query(counters, "15min", zone=BERLIN)
+            direct = query(counters, "15min", zone=BERLIN, use_quarters=False)
+            assert fast.energy_wh.tolist() == direct.energy_wh.tolist()
+            assert fast.source.tolist() == direct.source.tolist()
+            # Inside a piece only its end readings count (the disc shapes the rest).
+            assert (fast.energy_wh.tolist() != before.energy_wh.tolist()) == reshapes
+        store.close()
+
+
+def test_revolutions_stored_before_the_upgrade_reshape_the_pre_aggregate(meter):
+    _, revolutions, reading_t, counter = meter
+    with tempfile.TemporaryDirectory() as directory:
+        store, counters = open_store(directory, reading_t, counter)
+        before = query(counters, "15min", zone=BERLIN)  # pre-aggregate from the counter alone
+        store.close()
+        # Back to schema 5 (revolutions stored, nothing marked dirty), as before the upgrade.
+        old = connect(Path(directory) / DATABASE_NAME)
+        old.executescript(
+            "BEGIN; DROP TRIGGER revolutions_insert_dirty; DROP TRIGGER revolutions_delete_dirty;"
+            " PRAGMA user_version = 5; COMMIT;")
+        old.execute("BEGIN")
+        old.executemany(
+            "INSERT INTO disc_revolutions (t_ms, continuous, method) VALUES (?, 1, 'crossing')",
+            [(round(t * 1000),) for t in revolutions.tolist()])
+        old.execute("COMMIT")
+        assert old.execute("SELECT count(*) FROM consumption_dirty").fetchone()[0] == 0
+        migrate(old)
+        old.close()
+        store = Store.open(Path(directory))
+        counters = CounterStore(store)
+        fast = query(counters, "15min", zone=BERLIN)
+        direct = query(counters, "15min", zone=BERLIN, use_quarters=False)
+        assert fast.energy_wh.tolist() == direct.energy_wh.tolist()
+        assert fast.source.tolist() == direct.source.tolist()
+        assert fast.energy_wh.tolist() != before.energy_wh.tolist()
+        assert (fast.source == SOURCE_DISC).mean() > 0.9
+        store.close()
