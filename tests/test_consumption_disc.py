@@ -305,3 +305,23 @@ def test_revolutions_stored_before_the_upgrade_reshape_the_pre_aggregate(meter):
         assert fast.energy_wh.tolist() != before.energy_wh.tolist()
         assert (fast.source == SOURCE_DISC).mean() > 0.9
         store.close()
+
+
+def test_household_day_from_the_simulators_truth():
+    from stromzaehler.simulator.disc_sequence import DiscSequence, household_power
+
+    sequence = DiscSequence(household_power(seed=3), T0, DAYS * 86400)
+    revolutions = sequence.revolution_times_utc()
+    reading_t = np.arange(T0, T0 + DAYS * 86400 + 1, 60, dtype=np.int64)
+    truth_wh = START_WH + sequence.energy_at_wh(reading_t)
+    counter = (np.floor(truth_wh / 100.0) * 100).astype(np.int64)
+    with tempfile.TemporaryDirectory() as directory:
+        store, counters = open_store(directory, reading_t, counter)
+        add_revolutions(store, revolutions, None)
+        minutes = query(counters, "minute")
+        truth = np.diff(sequence.energy_at_wh(minutes.bounds_utc.astype(np.float64)))
+        shaped = minutes.source == SOURCE_DISC
+        assert shaped.mean() > 0.9
+        error = np.abs(minutes.energy_wh - truth)[shaped]
+        assert np.mean(error <= WH_PER_REV) >= 0.99
+        store.close()
