@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .consumption import MISSING, QUARTER_S, Consumption, bucket_energy, buckets_from_quarters
-from .disc_power import SOURCE_COUNTER, SOURCE_DISC, SOURCE_MIXED, bucket_sources, fused_by_day
+from .disc_power import (
+    SOURCE_COUNTER,
+    SOURCE_DISC,
+    SOURCE_MIXED,
+    bucket_sources,
+    day_pieces,
+    fused_by_day,
+)
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
@@ -154,10 +161,19 @@ def load_fused(
     if not _has_revolutions(source, first_day - DAY_S, last_day + 2 * DAY_S):
         return (*load_series(source, from_utc, to_utc, model), None)
     reading_t, point_t, point_e = load_series(source, first_day, last_day + 2 * DAY_S, model)
-    revolution_t, continuous = source.revolutions(  # type: ignore[attr-defined]
-        first_day - DAY_S, last_day + 3 * DAY_S)
-    fused = fused_by_day(point_t, point_e, revolution_t, continuous, first_day,
-                         last_day + DAY_S, MIN_ANCHOR_STEPS * max(model.resolution_wh, 1))
+    # Only the pieces reaching into the range matter, and only their revolutions are loaded
+    # (a day at 10 kW holds 18,000).
+    pieces = [
+        (day, start, end)
+        for day, start, end in day_pieces(point_t, point_e, first_day, last_day + DAY_S)
+        if point_t[end] > from_utc and point_t[start] < to_utc
+    ]
+    if not pieces:
+        return reading_t, point_t, point_e, []
+    revolution_t, continuous = source.revolutions_around(  # type: ignore[attr-defined]
+        int(point_t[pieces[0][1]]), int(point_t[pieces[-1][2]]))
+    fused = fused_by_day(point_t, point_e, revolution_t, continuous, pieces[0][0],
+                         pieces[-1][0] + DAY_S, MIN_ANCHOR_STEPS * max(model.resolution_wh, 1))
     return reading_t, fused.t_utc, fused.energy_wh, fused.disc_spans
 
 

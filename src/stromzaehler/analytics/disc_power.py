@@ -188,6 +188,30 @@ def fused_energy_series(
 DAY_S = 86400
 
 
+def day_pieces(
+    t_utc: np.ndarray, energy_wh: np.ndarray, from_utc: int, to_utc: int
+) -> list[tuple[int, int, int]]:
+    """(day, start, end) for the days of [from_utc, to_utc) with a counter change: the piece
+    of points t_utc[start:end + 1], from the point before the day's first change to the next
+    day's first change (or the day's last point when the next day has none). See fused_by_day.
+    """
+    t = np.asarray(t_utc, dtype=np.int64)
+    change_t = t[1:][np.diff(np.asarray(energy_wh, dtype=np.int64)) != 0]
+    pieces: list[tuple[int, int, int]] = []
+    for day in range(from_utc, to_utc, DAY_S):
+        first = int(np.searchsorted(change_t, day))
+        if first >= change_t.size or change_t[first] >= day + DAY_S:
+            continue
+        start = max(int(np.searchsorted(t, change_t[first])) - 1, 0)
+        following = int(np.searchsorted(change_t, day + DAY_S))
+        if following < change_t.size and change_t[following] < day + 2 * DAY_S:
+            end = int(np.searchsorted(t, change_t[following]))
+        else:
+            end = int(np.searchsorted(t, day + DAY_S)) - 1
+        pieces.append((day, start, end))
+    return pieces
+
+
 def fused_by_day(
     t_utc: np.ndarray,
     energy_wh: np.ndarray,
@@ -206,31 +230,22 @@ def fused_by_day(
     any window that holds it (the quarter-hour pre-aggregate and a minute query agree), a
     change only reshapes the pieces around it, and a long tracked stretch still has anchors
     a day's energy apart. Callers need the points from the day before from_utc to two days
-    after the last day, and the revolutions from two days before from_utc to three days after
-    the last day; points outside the pieces are kept as they are.
+    after the last day, and the revolutions of the pieces (day_pieces) with one more on each
+    side; points outside the pieces are kept as they are.
     """
     t = np.asarray(t_utc, dtype=np.int64)
     wh = np.asarray(energy_wh, dtype=np.int64)
     revs = np.asarray(revolution_utc, dtype=np.float64)
     flags = np.asarray(continuous, dtype=bool)
-    change_t = t[1:][np.diff(wh) != 0]
     remove = np.zeros(t.size, dtype=bool)
     extra_t: list[np.ndarray] = []
     extra_wh: list[np.ndarray] = []
     spans: list[tuple[int, int]] = []
-    for day in range(from_utc, to_utc, DAY_S):
-        first = int(np.searchsorted(change_t, day))
-        if first >= change_t.size or change_t[first] >= day + DAY_S:
-            continue
-        start = max(int(np.searchsorted(t, change_t[first])) - 1, 0)
-        following = int(np.searchsorted(change_t, day + DAY_S))
-        if following < change_t.size and change_t[following] < day + 2 * DAY_S:
-            end = int(np.searchsorted(t, change_t[following]))
-        else:
-            end = int(np.searchsorted(t, day + DAY_S)) - 1
-        # An anchor needs a revolution on each side: from a day before the piece's day to the
-        # first revolution after its last point.
-        r_lo = int(np.searchsorted(revs, float(day - DAY_S)))
+    for day, start, end in day_pieces(t, wh, from_utc, to_utc):
+        # An anchor needs a revolution on each side: from the last one before the piece's
+        # first point (at most a day before its day) to the first one after its last point.
+        r_lo = max(int(np.searchsorted(revs, float(t[start]), side="right")) - 1,
+                   int(np.searchsorted(revs, float(day - DAY_S))))
         r_hi = min(int(np.searchsorted(revs, float(t[end]), side="right")) + 1, revs.size)
         if end - start < 2 or r_hi - r_lo < 2:
             continue

@@ -134,6 +134,10 @@ class CounterStore:
         """(t_utc float64, continuous bool) of the revolutions with from_utc <= t < to_utc."""
         return RevolutionStore(self.store).arrays(from_utc, to_utc)
 
+    def revolutions_around(self, from_utc: int, to_utc: int) -> tuple[np.ndarray, np.ndarray]:
+        """As revolutions, for from_utc <= t <= to_utc plus one before and one after."""
+        return RevolutionStore(self.store).arrays_around(from_utc, to_utc)
+
     # counter events
 
     def replacements(self, from_utc: int | None = None, to_utc: int | None = None) -> list[

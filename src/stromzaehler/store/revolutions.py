@@ -62,6 +62,24 @@ class RevolutionStore:
         array = np.array(rows, dtype=np.int64)
         return array[:, 0] / 1000.0, array[:, 1].astype(bool)
 
+    def arrays_around(self, from_utc: float, to_utc: float) -> tuple[np.ndarray, np.ndarray]:
+        """As arrays, for from_utc <= t <= to_utc plus the last revolution before and the first
+        after (an interval between revolutions reaching into the range)."""
+        lo, hi = round(from_utc * 1000.0), round(to_utc * 1000.0)
+        rows = self.store.connection.execute(
+            "SELECT * FROM (SELECT t_ms, continuous FROM disc_revolutions WHERE t_ms < ?"
+            " ORDER BY t_ms DESC LIMIT 1)"
+            " UNION ALL SELECT t_ms, continuous FROM disc_revolutions"
+            " WHERE t_ms >= ? AND t_ms <= ?"
+            " UNION ALL SELECT * FROM (SELECT t_ms, continuous FROM disc_revolutions"
+            " WHERE t_ms > ? ORDER BY t_ms LIMIT 1)",
+            (lo, lo, hi, hi),
+        ).fetchall()
+        if not rows:
+            return np.empty(0, np.float64), np.empty(0, bool)
+        array = np.array(sorted(rows), dtype=np.int64)
+        return array[:, 0] / 1000.0, array[:, 1].astype(bool)
+
     def latest(self, count: int) -> list[StoredRevolution]:
         """The newest `count` revolutions, oldest first."""
         rows = self.store.connection.execute(
