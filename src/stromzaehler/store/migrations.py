@@ -4,6 +4,31 @@ Never edit an entry that has shipped: append a new one. The schema version is SQ
 `user_version`, so a database always says which of these it has seen.
 """
 
+
+def _mark_dirty(t_expr: str) -> str:
+    return (
+        f"INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, {t_expr}, {t_expr})"
+        " ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),"
+        " hi_utc = max(hi_utc, excluded.hi_utc);"
+    )
+
+
+def _dirty_triggers(name: str, table: str, t_expr: str, update: bool = True) -> str:
+    """Triggers that mark the time of every inserted, deleted (and updated) row as changed
+    for the consumption pre-aggregate; `t_expr` names the time with {row} for NEW or OLD."""
+    new, old = t_expr.format(row="NEW"), t_expr.format(row="OLD")
+    triggers = [
+        f"CREATE TRIGGER {name}_insert_dirty AFTER INSERT ON {table} BEGIN {_mark_dirty(new)} END;",
+        f"CREATE TRIGGER {name}_delete_dirty AFTER DELETE ON {table} BEGIN {_mark_dirty(old)} END;",
+    ]
+    if update:
+        triggers.append(
+            f"CREATE TRIGGER {name}_update_dirty AFTER UPDATE ON {table} BEGIN"
+            f" {_mark_dirty(old)} {_mark_dirty(new)} END;"
+        )
+    return "\n".join(triggers) + "\n"
+
+
 MIGRATIONS: list[str] = [
     # 1: readings and the frame log
     """
@@ -67,61 +92,10 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
         SELECT 1, min(t_utc), max(t_utc) FROM readings HAVING count(*) > 0;
-    CREATE TRIGGER readings_insert_dirty AFTER INSERT ON readings BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER readings_delete_dirty AFTER DELETE ON readings BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER readings_update_dirty AFTER UPDATE ON readings BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER corrections_insert_dirty AFTER INSERT ON reading_corrections BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER corrections_delete_dirty AFTER DELETE ON reading_corrections BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER corrections_update_dirty AFTER UPDATE ON reading_corrections BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER replacements_insert_dirty AFTER INSERT ON meter_replacements BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER replacements_delete_dirty AFTER DELETE ON meter_replacements BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER replacements_update_dirty AFTER UPDATE ON meter_replacements BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, OLD.t_utc, OLD.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, NEW.t_utc, NEW.t_utc)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    """,
+    """
+    + _dirty_triggers("readings", "readings", "{row}.t_utc")
+    + _dirty_triggers("corrections", "reading_corrections", "{row}.t_utc")
+    + _dirty_triggers("replacements", "meter_replacements", "{row}.t_utc"),
     # 4: quarter-hour energies packed per UTC day (96 int32 Wh + 96 int8 quality per row):
     # a year is 365 rows to read instead of 35,040
     """
@@ -154,17 +128,6 @@ MIGRATIONS: list[str] = [
         HAVING count(*) > 0
         ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
             hi_utc = max(hi_utc, excluded.hi_utc);
-    CREATE TRIGGER revolutions_insert_dirty AFTER INSERT ON disc_revolutions BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
-            VALUES (1, NEW.t_ms / 1000, NEW.t_ms / 1000)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    CREATE TRIGGER revolutions_delete_dirty AFTER DELETE ON disc_revolutions BEGIN
-        INSERT INTO consumption_dirty (id, lo_utc, hi_utc)
-            VALUES (1, OLD.t_ms / 1000, OLD.t_ms / 1000)
-        ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),
-            hi_utc = max(hi_utc, excluded.hi_utc);
-    END;
-    """,
+    """
+    + _dirty_triggers("revolutions", "disc_revolutions", "{row}.t_ms / 1000", update=False),
 ]
