@@ -24,7 +24,6 @@ from stromzaehler.light import NoLight
 from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
 from stromzaehler.store import Store
 from stromzaehler.store.revolutions import RevolutionStore
-from stromzaehler.web import api_power
 from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
 
@@ -159,13 +158,6 @@ def client(tmp_path):
     settings = load_settings(overrides={"storage": {"data_dir": str(tmp_path)}})
     store = Store.open(tmp_path)
     app = create_app(settings, store, None)
-    if not any(getattr(route, "path", "") == "/api/power" for route in app.router.routes):
-        # Until the lead includes the router in create_app: add it, static files last.
-        app.include_router(api_power.router)
-        static = [route for route in app.router.routes if getattr(route, "name", "") == "static"]
-        for route in static:
-            app.router.routes.remove(route)
-            app.router.routes.append(route)
     return app, store
 
 
@@ -238,3 +230,30 @@ def test_disc_frames_for_files_replay_the_disc_subfolder(tmp_path):
     assert t_utc == 1_764_115_200.0 and crop.shape == (26, 69, 3)
     with pytest.raises(SourceError, match="not supported"):
         disc_frames_for(OpenCVSource(0, 640, 480), window)
+
+
+def test_revolutions_per_kwh_check_warns_when_the_plate_value_is_wrong(tmp_path):
+    import time
+
+    store = Store.open(tmp_path)
+    now = int(time.time())
+    start = now - 86400
+    # 2 kW for a day: a revolution every 24 s at 75 per kWh, the counter in 100 Wh steps.
+    RevolutionStore(store).add([(start + 24.0 * i, i > 0, "crossing") for i in range(3600)])
+    store.add_readings_bulk(
+        [
+            (t, 50_000_000 + (t - start) * 2000 // 3600 // 100 * 100, 1.0, "test")
+            for t in range(start, now, 60)
+        ]
+    )
+    for configured, warned in ((75, False), (96, True)):
+        settings = load_settings(
+            environ={},
+            overrides={
+                "storage": {"data_dir": str(tmp_path)},
+                "meter": {"revolutions_per_kwh": configured},
+            },
+        )
+        body = TestClient(create_app(settings, store, None)).get("/api/power/check?days=2").json()
+        assert abs(body["measured_per_kwh"] - 75) < 0.5
+        assert (body["warning"] is not None) == warned

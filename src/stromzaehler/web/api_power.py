@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from ..analytics.disc_power import PowerNow, power_now
+from ..analytics.disc_power import PowerNow, check_revolutions_per_kwh, power_now
 from ..config import Settings
 from ..disc_loop import RECENT_REVOLUTIONS, DiscLoop
 from ..store import Store
@@ -107,6 +107,38 @@ def power(
     """Power now from the disc (W; an upper bound while the disc is slower than its last
     period), the time of the last revolution, mean power over 1/5/15 minutes, tracking."""
     return power_payload(_loop(request), store, settings.meter.revolutions_per_kwh)
+
+
+@router.get("/power/check", dependencies=[Depends(require_reader)])
+def revolutions_check(
+    days: float = Query(7.0, gt=0, le=366, description="how many days back to compare"),
+    store: Store = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> dict:
+    """Disc revolutions against counter increments: does the configured revolutions per kWh
+    fit? `warning` is set when they disagree by more than 2 %; null fields mean too little
+    tracked energy yet."""
+    to_utc = time.time()
+    from_utc = to_utc - days * 86400
+    readings = store.readings(int(from_utc), int(to_utc) + 1)
+    revolution_utc, continuous = RevolutionStore(store).arrays(from_utc, to_utc)
+    configured = settings.meter.revolutions_per_kwh
+    check = check_revolutions_per_kwh(
+        [r.t_utc for r in readings],
+        [r.counter_wh for r in readings],
+        revolution_utc,
+        continuous,
+        configured,
+    )
+    return {
+        "days": days,
+        "configured_per_kwh": configured,
+        "measured_per_kwh": _round(check.revolutions_per_kwh, 2),
+        "deviation": _round(check.deviation, 4),
+        "revolutions": round(check.revolutions, 1),
+        "counter_wh": check.counter_wh,
+        "warning": check.warning,
+    }
 
 
 @router.get(
