@@ -41,22 +41,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stromzaehler.config import Box, MeterGeometry
+from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
 from stromzaehler.gate import Gate
 from stromzaehler.recognition.align import Reference
 from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
-REFERENCE_BOXES = (
-    (19, 166),
-    (109, 166),
-    (200, 168),
-    (292, 169),
-    (384, 169),
-    (479, 170),
-    (576, 171),
-)
 DEFAULT_FAULTS = "glare=0.02,blur=0.01,occlusion=0.01,dark=0.01,frozen=0.005,bump=0.0005"
 START_UTC = 1_767_225_600  # 2026-01-01 00:00 UTC
 
@@ -151,7 +142,7 @@ def reference_checks(model: object) -> list[dict]:
         print(f"reference checks skipped: {REFERENCE_PNG} not found")
         return []
     frame = cv2.imread(str(REFERENCE_PNG))
-    boxes = tuple(Box(x, y, 46, 84) for x, y in REFERENCE_BOXES)
+    boxes = tuple(Box(*box) for box in REFERENCE_DIGIT_BOXES)
     geometry = MeterGeometry(boxes)
     rows = []
 

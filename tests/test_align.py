@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from stromzaehler.config import Box
+from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box
 from stromzaehler.recognition.align import (
     Reference,
     crop_aligned,
@@ -18,10 +18,7 @@ from stromzaehler.recognition.align import (
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
-REFERENCE_BOXES = [
-    Box(x, y, 46, 84)
-    for x, y in [(19, 166), (109, 166), (200, 168), (292, 169), (384, 169), (479, 170), (576, 171)]
-]
+REFERENCE_BOXES = [Box(*box) for box in REFERENCE_DIGIT_BOXES]
 
 
 def synthetic_frame() -> tuple[np.ndarray, list[Box]]:

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stromzaehler.config import REFERENCE_DIGIT_BOXES
 from stromzaehler.recognition.digits import (
     DEFAULT_MODEL_PATH,
     INPUT_H,
@@ -22,15 +23,7 @@ from stromzaehler.recognition.digits import (
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE = SHARED / "reference" / "meter-0995160.png"
-REFERENCE_BOXES = [
-    (19, 166),
-    (109, 166),
-    (200, 168),
-    (292, 169),
-    (384, 169),
-    (479, 170),
-    (576, 171),
-]
+REFERENCE_BOXES = [(x, y) for x, y, _, _ in REFERENCE_DIGIT_BOXES]
 REFERENCE_READING = "0995160"
 
 

@@ -8,15 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from stromzaehler.config import Box
+from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box
 from stromzaehler.recognition.locate import iou, propose_boxes
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
-DOCUMENTED = [
-    Box(x, y, 46, 84)
-    for x, y in [(19, 166), (109, 166), (200, 168), (292, 169), (384, 169), (479, 170), (576, 171)]
-]
+DOCUMENTED = [Box(*box) for box in REFERENCE_DIGIT_BOXES]
 
 
 def reference_frame() -> np.ndarray:

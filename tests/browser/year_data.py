@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stromzaehler.config import REFERENCE_DIGIT_BOXES
 from stromzaehler.store import Store
 
 YEAR_START = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)  # 2026-01-01 00:00 in Berlin
@@ -72,15 +73,7 @@ def fill(data_dir: Path, frame: np.ndarray) -> int:
     count = store.count_readings()
     folder = data_dir / "frames"
     folder.mkdir(parents=True, exist_ok=True)
-    boxes = [
-        [19, 166, 46, 84],
-        [109, 166, 46, 84],
-        [200, 168, 46, 84],
-        [292, 169, 46, 84],
-        [384, 169, 46, 84],
-        [479, 170, 46, 84],
-        [576, 171, 46, 84],
-    ]
+    boxes = [list(box) for box in REFERENCE_DIGIT_BOXES]
     for t_utc, reason in ((REJECTED_T_UTC, "low_confidence"), (REJECTED_T_UTC + 600, "too_fast")):
         path = folder / f"{t_utc}.jpg"
         cv2.imwrite(str(path), frame)
