@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from .clock import clock_synchronised
 from .config import Settings
+from .gate import Gate
 from .sources import Frame
 from .store import Reading, Store
 
@@ -39,15 +40,6 @@ class Outcome:
     digits: list[dict[str, Any]] | None = None
     boxes: list[list[int]] | None = None
     frame_id: int | None = None
-
-
-class Gate(Protocol):
-    @property
-    def anchor(self) -> tuple[int, int] | None: ...
-
-    def restore(self, recent: list[Reading]) -> None: ...
-
-    def check(self, reading: Any, t_utc: int) -> Any: ...
 
 
 class FrameHandler:
@@ -117,7 +109,7 @@ class FrameHandler:
             boxes=outcome.boxes,
             image_path=image_path,
         )
-        return Outcome(**{**outcome.__dict__, "frame_id": frame_id})
+        return replace(outcome, frame_id=frame_id)
 
     def _judge(self, frame: Frame, t_utc: int) -> Outcome:
         self._last_image = frame.image
