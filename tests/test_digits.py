@@ -11,6 +11,7 @@ import pytest
 from stromzaehler.config import REFERENCE_DIGIT_BOXES
 from stromzaehler.recognition.digits import (
     DEFAULT_MODEL_PATH,
+    DIGIT_HALF_WIDTH,
     INPUT_H,
     INPUT_W,
     N_BINS,
@@ -18,6 +19,8 @@ from stromzaehler.recognition.digits import (
     DigitReading,
     crop_view,
     decode_bins,
+    decode_probs,
+    name_digits,
     to_single_channel,
 )
 
@@ -74,7 +77,7 @@ def test_digit_is_the_nearest_integer_only_inside_its_zone(model: DigitModel) ->
         if r.digit is not None:
             nearest = round(r.value)
             assert r.digit == str(nearest % 10)
-            assert abs(r.value - nearest) < 0.25
+            assert abs(r.value - nearest) < DIGIT_HALF_WIDTH
             assert r.confidence >= model.min_confidence
 
 
@@ -129,6 +132,37 @@ def test_decode_bins_value_and_zone_confidence() -> None:
     np.testing.assert_allclose(values[:2], [7.0, 3.5], atol=1e-6)
     assert 0.0 <= values[2] < 1e-6
     np.testing.assert_allclose(confidences, [1.0, 1.0, 1.0], atol=1e-6)
+
+
+def one_hot_mix(weights: dict[int, float]) -> np.ndarray:
+    probs = np.zeros((1, N_BINS))
+    for k, w in weights.items():
+        probs[0, k] = w
+    return probs
+
+
+@pytest.mark.parametrize(
+    ("weights", "digit", "confidence"),
+    [
+        ({32: 0.6, 33: 0.4}, "3", 0.8),  # 3.24: digit 3; the bin at 3.3 counts half for it
+        ({32: 0.3, 33: 0.7}, "3", 0.65),  # 3.27 still shows mostly a 3
+        ({33: 0.5, 34: 0.5}, None, 1.0),  # 3.35 is between 3 and 4 (3.25 to 3.75)
+        ({97: 0.2, 98: 0.8}, "0", 0.9),  # 9.78 reads as the 0 coming into view
+    ],
+)
+def test_a_digit_is_read_within_its_half_width_with_the_mass_of_that_window(
+    weights: dict[int, float], digit: str | None, confidence: float
+) -> None:
+    values, confidences = decode_probs(one_hot_mix(weights))
+    assert confidences[0] == pytest.approx(confidence)
+    assert name_digits(values, confidences, min_confidence=0.5) == [digit]
+
+
+def test_an_unsure_digit_is_not_named() -> None:
+    values, confidences = decode_probs(one_hot_mix({30: 0.45, 35: 0.3, 40: 0.25}))
+    assert round(float(values[0])) == 3
+    assert confidences[0] == pytest.approx(0.45)
+    assert name_digits(values, confidences, min_confidence=0.5) == [None]
 
 
 def test_tight_view_is_centred_so_the_roller_position_is_unchanged() -> None:

@@ -18,7 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from stromzaehler.recognition.digits import DEFAULT_MODEL_PATH, DigitModel, decode_probs, softmax
+from stromzaehler.recognition.digits import (
+    BINS_PER_DIGIT,
+    DEFAULT_MODEL_PATH,
+    N_BINS,
+    DigitModel,
+    answer_windows,
+    decode_probs,
+    name_digits,
+    softmax,
+    window_mass,
+)
 from training import data as D
 from training.metrics import digit_metrics, expected_calibration_error, zone_of
 
@@ -61,25 +71,31 @@ def fit_temperature(view_logits: np.ndarray, s: D.CropSet) -> float:
     return float(min(grid, key=lambda t: zone_nll(view_logits[:, keep], zones, float(t))))
 
 
+def label_bins(s: D.CropSet, keep: list[int]) -> np.ndarray:
+    """One-hot (N, 100) at each kept crop's labelled tenth (the digit itself for integer-only
+    labels)."""
+    bins = np.zeros((len(keep), N_BINS))
+    for row, i in enumerate(keep):
+        position = s.values[i] if s.kinds[i] == D.KIND_VALUE else float(s.labels[i])
+        bins[row, round(position * BINS_PER_DIGIT) % N_BINS] = 1.0
+    return bins
+
+
 def calibration_error(view_logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
-    keep, zones = true_zones(s)
+    """ECE of the answers' confidences. An answer counts as right by the share of the labelled
+    tenth inside its window (a crop labelled 3.3 lies in 3.25-3.35, so "3" is half right),
+    the same rule the runtime's confidences use for the bins."""
+    keep, _ = true_zones(s)
     values, conf = decode_probs(averaged(view_logits[:, keep], temperature))
-    return expected_calibration_error(conf, zone_of(values) == zones)
-
-
-def gated_digits(values: np.ndarray, conf: np.ndarray, threshold: float) -> list[str | None]:
-    zones = zone_of(values)
-    return [
-        str(z // 2) if z % 2 == 0 and c >= threshold else None
-        for z, c in zip(zones, conf, strict=True)
-    ]
+    right = window_mass(label_bins(s, keep), *answer_windows(values))
+    return expected_calibration_error(conf, right)
 
 
 def pick_threshold(view_logits: np.ndarray, s: D.CropSet, temperature: float) -> float:
     """Lowest threshold >= MIN_THRESHOLD with at most 0.3 % wrong among accepted 0-9 crops."""
     values, conf = decode_probs(averaged(view_logits, temperature))
     for t in np.arange(MIN_THRESHOLD, 0.951, 0.05):
-        m = digit_metrics(gated_digits(values, conf, float(t)), s.labels)
+        m = digit_metrics(name_digits(values, conf, float(t)), s.labels)
         if m["wrong_acc"] <= MAX_WRONG_ACCEPTED:
             return round(float(t), 2)
     return 0.95

@@ -161,8 +161,9 @@ class Gate:
     def _repeats_anchor(self, point: _Point) -> bool:
         """A reading that is only a little unsure may still confirm the anchor: same digits,
         last roller where it was, shortly after. The model's confidence is the probability of
-        one half-digit zone, so a roller standing right on a zone edge (x.25, x.75) gets about
-        0.5 however clearly it is seen; agreeing with the anchor makes up for that."""
+        the window its answer names (digit or between two digits), so a roller standing right on
+        a window edge (about x.25-x.3, x.7-x.75) gets about 0.5 however clearly it is seen;
+        agreeing with the anchor makes up for that."""
         if not self._history or point.confidence < self.min_confidence_repeating:
             return False
         anchor = self._history[-1]
