@@ -208,6 +208,25 @@ def test_a_last_roller_that_jumps_needs_confirmation() -> None:
     assert gate.check(Seen(99_516_000, position_steps=995160.30), T0 + 3 * MINUTE).accepted
 
 
+def test_a_kettle_earlier_in_the_hour_does_not_let_a_last_roller_misread_pass() -> None:
+    """Seen in a simulated week: 1.9 kW over the hour, ~400 W in the last minutes, and a
+    blurred last roller at 4.95 read as 6.0 (one step up, position +1.1 in a minute)."""
+    gate = Gate(rollover_wh=10**9)
+    # 2.5 kW for 45 minutes (3x the hour's mean is 5.9 kW, one step a minute), then 400 W
+    # (0.07 step per minute) for 15 minutes.
+    position = 995300.0
+    for minute in range(-60, 1):
+        position += (2500 if minute < -15 else 400) / 60 / 100
+        seen = Seen(int(position + 0.2) * 100, position_steps=position)
+        decision = gate.check(seen, T0 + minute * MINUTE)
+        assert decision.accepted or minute < -57  # a fresh gate confirms its first frames
+    misread = Seen((int(position + 0.2) + 1) * 100, position_steps=position + 1.1)
+    assert gate.check(misread, T0 + MINUTE).reason == "unconfirmed"
+    position += 2 * 400 / 60 / 100
+    right = Seen(int(position + 0.2) * 100, position_steps=position)
+    assert gate.check(right, T0 + 2 * MINUTE).accepted
+
+
 def test_a_last_roller_that_turns_on_slowly_is_accepted() -> None:
     gate = anchored_gate()
     assert gate.check(Seen(99_516_000, position_steps=995160.70), T0 + MINUTE).accepted

@@ -61,6 +61,12 @@ class _Point:
     position_steps: float | None = None  # counter with the last roller's fraction, if read
 
 
+# The recent rate needs readings over at least this span to be trusted.
+MIN_RATE_SPAN_S = 600
+# Window of the rate that the last roller's position may follow (see _position_jumped).
+POSITION_RATE_WINDOW_S = 900
+
+
 class Gate:
     def __init__(
         self,
@@ -237,18 +243,36 @@ class Gate:
         moved_steps = after.position_steps - before.position_steps
         if self.rollover_wh is not None and moved_steps < 0:
             moved_steps += self.rollover_wh / self.step_wh
-        allowance_wh = self._rate_allowance_wh(elapsed_s) - self.step_wh
-        return moved_steps > self.position_tolerance_steps + allowance_wh / self.step_wh
+        # The last roller's position shows the rate of the last minutes, not the hour: a
+        # kettle earlier in the hour must not let a last roller misread by one digit pass.
+        power_w = self._recent_power_w(POSITION_RATE_WINDOW_S, by_position=True)
+        allowance_steps = power_w * elapsed_s / 3600.0 / self.step_wh
+        return moved_steps > self.position_tolerance_steps + allowance_steps
 
     def _rate_allowance_wh(self, elapsed_s: int) -> float:
-        power_w = self.base_power_w
-        if len(self._history) >= 2:
-            first, last = self._history[0], self._history[-1]
-            span_s = last.t_utc - first.t_utc
-            if span_s >= 600:
-                recent_w = (last.counter_wh - first.counter_wh) * 3600.0 / span_s
-                power_w = max(power_w, self.rate_factor * recent_w)
+        power_w = self._recent_power_w(self.rate_window_s, by_position=False)
         return self.step_wh + power_w * elapsed_s / 3600.0
+
+    def _recent_power_w(self, window_s: int, by_position: bool) -> float:
+        """max(base_power_w, rate_factor x the mean power of the accepted readings of the last
+        window_s), from the counter or from the last roller's position."""
+        if not self._history:
+            return self.base_power_w
+        newest = self._history[-1].t_utc
+        points = [
+            p
+            for p in self._history
+            if newest - p.t_utc <= window_s and (p.position_steps is not None or not by_position)
+        ]
+        if len(points) < 2 or points[-1].t_utc - points[0].t_utc < MIN_RATE_SPAN_S:
+            return self.base_power_w
+        first, last = points[0], points[-1]
+        if by_position:
+            energy_wh = (last.position_steps - first.position_steps) * self.step_wh  # type: ignore[operator]
+        else:
+            energy_wh = last.counter_wh - first.counter_wh
+        recent_w = energy_wh * 3600.0 / (last.t_utc - first.t_utc)
+        return max(self.base_power_w, self.rate_factor * recent_w)
 
     def _accept(self, point: _Point) -> None:
         self._remember(point)
