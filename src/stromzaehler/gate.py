@@ -90,9 +90,10 @@ class Gate:
         A jump is "above the recent rate" when it exceeds one step plus
         max(rate_factor * recent power, base_power_w) over the elapsed time. When the reader
         gives the last roller's fraction (`position_steps`), a higher reading must also have
-        moved the counter by no more than `position_tolerance_steps` plus that energy: a
-        last roller misread from 8.3 to 8.9 changes the digits by one step, as a real
-        carry would, but its position jumped 0.6 step in a minute.
+        moved the counter by no more than `position_tolerance_steps` plus the energy of
+        max(rate_factor * power of the last POSITION_RATE_WINDOW_S, base_power_w): a last
+        roller misread from 8.3 to 8.9 changes the digits by one step, as a real carry
+        would, but its position jumped 0.6 step in a minute.
         """
         if max_power_w <= 0 or step_wh <= 0:
             raise ValueError("max_power_w and step_wh must be positive")
