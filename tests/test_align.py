@@ -11,6 +11,7 @@ import pytest
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box
 from stromzaehler.recognition.align import (
     Reference,
+    box_in_view,
     crop_aligned,
     load_reference,
     save_reference,
@@ -177,3 +178,32 @@ def test_a_wrong_hint_falls_back_to_the_reference_position() -> None:
     assert alignment.ok
     error_px = np.abs(alignment.matrix @ box_centres(boxes) - truth @ box_centres(boxes)).max()
     assert error_px < 1.5
+
+
+@pytest.mark.parametrize(
+    ("box", "in_view"),
+    [
+        (Box(0, 0, 46, 84), True),
+        (Box(-6, 100, 46, 84), True),  # drawn a little past the edge: room around the digit
+        (Box(-23, 100, 46, 84), False),  # half the roller is outside
+        (Box(620, 100, 46, 84), False),
+        (Box(300, 440, 46, 84), False),
+    ],
+)
+def test_box_in_view_allows_a_little_slack(box: Box, in_view: bool) -> None:
+    assert box_in_view((480, 640, 3), box, None) is in_view
+
+
+def test_a_bumped_camera_that_cuts_off_a_roller_is_not_read() -> None:
+    """Half a 0 at the frame's edge looks like a 1: such a frame must not be read."""
+    from stromzaehler.config import MeterGeometry
+    from stromzaehler.recognition.reading import MeterReader
+
+    frame, boxes = synthetic_frame()
+    reader = MeterReader(
+        MeterGeometry(tuple(boxes)), model=object(), reference=Reference(frame, boxes)
+    )  # type: ignore[arg-type]
+    bumped, _ = moved(frame, -35, 0, 0, 1.0)  # the first box a third outside
+    reading = reader.read(bumped)
+    assert reading.alignment is not None and reading.alignment.ok
+    assert (reading.reading, reading.reason) == (None, "out_of_view")

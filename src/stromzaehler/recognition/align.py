@@ -26,6 +26,9 @@ import numpy as np
 from stromzaehler.config import Box
 
 SCALE = 0.25  # registration runs at quarter resolution (accurate to ~1 px, 4x faster)
+# A digit box may stick out of the frame by this share of its size; more, and the roller is
+# cut off: half a 0 at the frame's edge looks like a 1 (seen after a simulated camera bump).
+OUT_OF_VIEW_TOLERANCE = 0.15
 BAND_MARGIN_PX = 16  # reference pixels around the digit boxes that enter the template
 MAX_SHIFT_PX = 40  # reference pixels the coarse search covers in each direction
 MIN_CORRELATION = 0.8  # ECC correlation below which a frame is not trusted (see docstring)
@@ -196,6 +199,25 @@ def _to_full_resolution(warp: np.ndarray, ox: int, oy: int) -> np.ndarray:
     linear = warp[:, :2]
     offset = warp[:, 2] - linear @ np.array([ox, oy], dtype=np.float64)
     return np.hstack([linear, (offset / SCALE)[:, None]])
+
+
+def box_in_view(
+    frame_shape: tuple[int, ...],
+    box: Box,
+    matrix: np.ndarray | None,
+    tolerance: float = OUT_OF_VIEW_TOLERANCE,
+) -> bool:
+    """Whether the box, carried into the frame by `matrix`, lies inside it - up to
+    `tolerance` of its width and height, since boxes are drawn with room around the digit."""
+    left, top, right, bottom = box.x, box.y, box.x + box.w, box.y + box.h
+    corners = np.array(
+        [[left, top], [right, top], [left, bottom], [right, bottom]], dtype=np.float64
+    )
+    if matrix is not None:
+        corners = corners @ matrix[:, :2].T + matrix[:, 2]
+    height, width = frame_shape[:2]
+    slack = np.array([tolerance * box.w, tolerance * box.h])
+    return bool(np.all(corners >= -slack) and np.all(corners <= np.array([width, height]) + slack))
 
 
 def crop_aligned(frame_bgr: np.ndarray, box: Box, matrix: np.ndarray | None) -> np.ndarray:

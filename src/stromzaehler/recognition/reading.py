@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 
 from stromzaehler.config import Box, MeterGeometry
-from stromzaehler.recognition.align import Alignment, Reference, crop_aligned
+from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 
 if TYPE_CHECKING:
     from stromzaehler.recognition.digits import DigitReading
@@ -69,7 +69,7 @@ class FrameReading:
     counter_wh: int | None
     digits: list[DigitReading]
     confidence: float
-    reason: str | None  # why not readable: "alignment", "low_confidence", ...
+    reason: str | None  # why not readable: "alignment", "out_of_view", "low_confidence", ...
     boxes: list[Box]  # digit boxes after alignment (for drawing)
     alignment: Alignment | None = None
     composed: Composition | None = field(default=None, repr=False)
@@ -258,6 +258,8 @@ class MeterReader:
                 return FrameReading(None, None, [], 0.0, "alignment", boxes, alignment)
             boxes = [alignment.map_box(b) for b in boxes]
         matrix = alignment.matrix if alignment is not None else None
+        if not all(box_in_view(frame_bgr.shape, b, matrix) for b in self.geometry.digit_boxes):
+            return FrameReading(None, None, [], 0.0, "out_of_view", boxes, alignment)
         crops = [crop_aligned(frame_bgr, box, matrix) for box in self.geometry.digit_boxes]
         digits = self.model.read(crops)
         return self.compose_digits(digits, previous_wh, boxes, alignment)
