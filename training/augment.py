@@ -29,8 +29,28 @@ def jitter_box(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def photometric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def beside_the_roller(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A loose box also takes in what is beside the roller - the dark gap to the next roller,
+    a frame, a coloured separator: a bar of 1 px to a fifth of the width at either edge."""
+    out = img.copy()
+    h, w = out.shape[:2]
+    for left in (True, False):
+        if rng.random() < 0.5:
+            continue
+        width = int(rng.integers(1, w // 5 + 1))
+        colour = rng.uniform(0, 255, size=3) * (rng.uniform(0.0, 0.4) if rng.random() < 0.6 else 1)
+        bar = colour[None, None, :] + rng.normal(0.0, 6.0, size=(h, width, 3))
+        cols = slice(0, width) if left else slice(w - width, w)
+        out[:, cols] = np.clip(bar, 0, 255).astype(np.uint8)
+    return out
+
+
+def photometric(img: np.ndarray, rng: np.random.Generator, shuffle: float = 0.0) -> np.ndarray:
     f = img.astype(np.float32)
+    if rng.random() < shuffle:
+        # Digit and roller colours vary (white on black, black on white, red on white, white
+        # on red): any colour may carry the contrast.
+        f = f[:, :, rng.permutation(3)]
     if rng.random() < 0.3:
         # Red LED as the only light: the scene brightness ends up almost only in red.
         grey = f.mean(axis=2)
@@ -63,8 +83,33 @@ def photometric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return photometric(jitter_box(img, rng), rng)
+def augment(
+    img: np.ndarray, rng: np.random.Generator, bars: float = 0.0, shuffle: float = 0.0
+) -> np.ndarray:
+    img = jitter_box(img, rng)
+    if rng.random() < bars:
+        img = beside_the_roller(img, rng)
+    return photometric(img, rng, shuffle)
+
+
+def occluded(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Something in front of the roller: a cable across 20-60 % of the crop's height or a
+    finger over 30-70 % of its width, one colour with soft edges. The roller position is
+    then not in the picture; such crops are trained as "no digit"."""
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), np.float32)
+    if rng.random() < 0.6:
+        size = int(rng.uniform(0.2, 0.6) * h)
+        top = int(rng.integers(0, h - size + 1))
+        mask[top : top + size, :] = 1.0
+    else:
+        size = int(rng.uniform(0.3, 0.7) * w)
+        left = int(rng.integers(0, w - size + 1))
+        mask[:, left : left + size] = 1.0
+    mask = cv2.GaussianBlur(mask, (0, 0), 1.2)[:, :, None]
+    colour = rng.uniform(40, 255) * np.array([rng.uniform(0.5, 1.0), rng.uniform(0.6, 1.0), 1.0])
+    out = img.astype(np.float32) * (1.0 - mask) + colour.astype(np.float32)[None, None, :] * mask
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def blank_crop(rng: np.random.Generator) -> np.ndarray:

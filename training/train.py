@@ -25,12 +25,13 @@ from stromzaehler.recognition.digits import (
     INPUT_H,
     INPUT_W,
     decode_bins,
+    name_digits,
     to_single_channel,
 )
 from training import data as D
-from training.augment import augment, blank_crop
+from training.augment import augment, blank_crop, occluded
 from training.calibrate import calibrate
-from training.metrics import circular_error, digit_metrics, zone_of
+from training.metrics import circular_error, digit_metrics
 from training.model import DigitNet
 
 MODEL_VERSION = 1
@@ -105,9 +106,7 @@ def value_metrics(values: np.ndarray, s: D.CropSet) -> dict[str, float]:
     known = np.array([k == D.KIND_VALUE for k in s.kinds])
     true = np.array(s.values)
     mae = float(circular_error(values[known], true[known]).mean()) if known.any() else math.nan
-    zones = zone_of(values)
-    digits = [str(z // 2) if z % 2 == 0 else None for z in zones]
-    m = digit_metrics(digits, s.labels)
+    m = digit_metrics(name_digits(values, np.ones(len(values)), 0.0), s.labels)
     return {"mae": mae, **m}
 
 
@@ -135,11 +134,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--sim-frames", type=int, default=200, help="simulator frames (7 crops each)")
+    p.add_argument("--sim-frames", type=int, default=1000, help="simulator frames (7 crops each)")
     p.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
     p.add_argument("--width", type=int, default=16, help="channels of the first conv stage")
     p.add_argument("--hidden", type=int, default=96, help="units of the dense layer")
     p.add_argument("--no-export", action="store_true")
+    p.add_argument(
+        "--hold-out",
+        action="append",
+        default=[],
+        metavar="COLLECTION",
+        help="also leave this training collection out and report on it (to compare recipes "
+        "without looking at the test collections); repeatable",
+    )
+    p.add_argument(
+        "--bars",
+        type=float,
+        default=0.3,
+        help="share of crops given a bar of what is beside the roller (augment.py)",
+    )
+    p.add_argument(
+        "--shuffle", type=float, default=0.25, help="share of crops with colour channels shuffled"
+    )
+    p.add_argument(
+        "--occluded",
+        type=float,
+        default=0.0,
+        help="share of crops with something in front of the roller, trained as no digit",
+    )
     args = p.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -147,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     t0 = time.monotonic()
 
-    train = D.load_real(args.digits_dir, None, exclude=D.HELD_OUT_COLLECTIONS)
+    dev = tuple(args.hold_out)
+    train = D.load_real(args.digits_dir, None, exclude=D.HELD_OUT_COLLECTIONS + dev)
     n_real = len(train)
     sim = D.simulator_crops(args.sim_frames, args.seed) if args.sim_frames > 0 else D.CropSet()
     train.extend(sim)
@@ -178,14 +201,21 @@ def main(argv: list[str] | None = None) -> int:
         for step in range(steps_per_epoch):
             idx = order[step * args.batch_size : (step + 1) * args.batch_size]
             n_blank = int(rng.binomial(len(idx), BLANK_SHARE))
-            imgs = [augment(train.images[i], rng) for i in idx[n_blank:]]
+            n_hidden = int(rng.binomial(len(idx) - n_blank, args.occluded)) if args.occluded else 0
+            hidden = idx[n_blank : n_blank + n_hidden]
+            sel = list(idx[n_blank + n_hidden :])
+            imgs = [augment(train.images[i], rng, args.bars, args.shuffle) for i in sel]
             imgs += [blank_crop(rng) for _ in range(n_blank)]
-            sel = list(idx[n_blank:])
-            kinds = [train.kinds[i] for i in sel] + [D.KIND_BLANK] * n_blank
-            vals = [train.values[i] for i in sel] + [math.nan] * n_blank
-            tg = [targets[i][0] for i in sel] + [blank_target] * n_blank
-            md = [targets[i][1] for i in sel] + [0] * n_blank
-            il = [int_labels[i] for i in sel] + [-1] * n_blank
+            imgs += [
+                occluded(augment(train.images[i], rng, args.bars, args.shuffle), rng)
+                for i in hidden
+            ]
+            n_none = n_blank + n_hidden  # crops without a readable digit
+            kinds = [train.kinds[i] for i in sel] + [D.KIND_BLANK] * n_none
+            vals = [train.values[i] for i in sel] + [math.nan] * n_none
+            tg = [targets[i][0] for i in sel] + [blank_target] * n_none
+            md = [targets[i][1] for i in sel] + [0] * n_none
+            il = [int_labels[i] for i in sel] + [-1] * n_none
             batch = {
                 "kinds": torch.tensor(kinds),
                 "values": torch.tensor(vals, dtype=torch.float32),
@@ -207,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    for name, s in (("calibration", calib), ("test", test)):
+    reported = [("calibration", calib), ("test", test)]
+    if dev:
+        reported.append(("held out " + ",".join(dev), D.load_real(args.digits_dir, dev)))
+    for name, s in reported:
         m = value_metrics(decode_values(args.head, predict(model, s.images)), s)
         print(f"final {args.head} {name}: " + json.dumps({k: round(v, 4) for k, v in m.items()}))
     if args.head != "bins100" or args.no_export:
@@ -225,10 +258,15 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs,
         "width": args.width,
         "hidden": args.hidden,
+        "augmentation": {
+            "beside_the_roller": args.bars,
+            "colour_shuffle": args.shuffle,
+            "occluded_as_no_digit": args.occluded,
+        },
         "training_data": {
             "real_crops": n_real,
             "simulator_crops": len(sim),
-            "held_out_collections": list(D.HELD_OUT_COLLECTIONS),
+            "held_out_collections": list(D.HELD_OUT_COLLECTIONS + dev),
             "calibration_collections": list(D.CALIBRATION_COLLECTIONS),
             "test_collections": list(D.TEST_COLLECTIONS),
         },
