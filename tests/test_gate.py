@@ -227,6 +227,21 @@ def test_a_kettle_earlier_in_the_hour_does_not_let_a_last_roller_misread_pass() 
     assert gate.check(right, T0 + 2 * MINUTE).accepted
 
 
+def test_a_waiting_reading_off_the_way_to_its_confirmation_is_not_backfilled() -> None:
+    """Seen in a simulated week: a fast load (0.9 step a minute), a hand over the last roller
+    at 0.24 read as 1.18; the next readings agree with its digits and confirm it."""
+    gate = anchored_gate(99_535_800)
+    assert gate.check(Seen(99_535_800, position_steps=995358.60), T0 + MINUTE).accepted
+    wrong = Seen(99_536_100, position_steps=995361.18)  # truth 995360.24: digits ...60
+    assert gate.check(wrong, T0 + 3 * MINUTE).reason == "unconfirmed"
+    assert gate.check(Seen(99_536_100, position_steps=995361.07), T0 + 4 * MINUTE).reason == (
+        "unconfirmed"
+    )
+    decision = gate.check(Seen(99_536_200, position_steps=995361.83), T0 + 5 * MINUTE)
+    assert decision.accepted
+    assert decision.backfill == ((T0 + 4 * MINUTE, 99_536_100, 0.95),)
+
+
 def test_a_last_roller_that_turns_on_slowly_is_accepted() -> None:
     gate = anchored_gate()
     assert gate.check(Seen(99_516_000, position_steps=995160.70), T0 + MINUTE).accepted

@@ -7,7 +7,8 @@ the elapsed time higher, and not far above what the recent consumption rate pred
 Readings that do not fit are not thrown away at once: they wait in a short pending list. When
 several of them agree with each other they win:
 - after a long gap or a jump above the recent rate, `confirm_frames` agreeing readings that
-  also fit the anchor are accepted (the waiting ones come back in `backfill`);
+  also fit the anchor are accepted (the waiting ones come back in `backfill`, except those
+  whose last roller lies off the way from the anchor to the confirming reading);
 - readings that contradict the anchor (it was a bad value, or the meter really changed) take
   over once `reanchor_frames` of them agree over at least `reanchor_min_s` seconds.
 So one bad accepted value or a long outage never locks the gate out for good.
@@ -59,6 +60,22 @@ class _Point:
     counter_wh: int
     confidence: float
     position_steps: float | None = None  # counter with the last roller's fraction, if read
+
+
+# A waiting reading is stored with the one that confirmed it only if its last roller lies
+# within this many steps of the straight line from the anchor to that reading: a hand over
+# the last roller read 0.24 as 1.18 between readings 0.6 and 1.8, and the digits agreed.
+BACKFILL_POSITION_TOLERANCE_STEPS = 0.5
+
+
+def _on_the_way(anchor: _Point, middle: _Point, last: _Point) -> bool:
+    if anchor.position_steps is None or middle.position_steps is None:
+        return True
+    if last.position_steps is None or last.t_utc <= anchor.t_utc:
+        return True
+    share = (middle.t_utc - anchor.t_utc) / (last.t_utc - anchor.t_utc)
+    expected = anchor.position_steps + share * (last.position_steps - anchor.position_steps)
+    return abs(middle.position_steps - expected) <= BACKFILL_POSITION_TOLERANCE_STEPS
 
 
 # The recent rate needs readings over at least this span to be trusted.
@@ -191,6 +208,9 @@ class Gate:
         if len(chain) >= needed and (fits_anchor or span_s >= self.reanchor_min_s):
             if not fits_anchor:
                 self._history.clear()
+            elif self._history:
+                anchor = self._history[-1]
+                chain = [p for p in chain[:-1] if _on_the_way(anchor, p, point)] + [point]
             backfill = tuple((p.t_utc, p.counter_wh, p.confidence) for p in chain[:-1])
             for earlier in chain[:-1]:
                 self._remember(earlier)
