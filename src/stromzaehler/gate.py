@@ -63,15 +63,15 @@ class _Point:
 
 
 # A waiting reading is stored with the one that confirmed it only if its last roller lies
-# within this many steps of the straight line from the anchor to that reading: a hand over
-# the last roller read 0.24 as 1.18 between readings 0.6 and 1.8, and the digits agreed.
+# within this many steps of the straight line from the anchor to that reading: under a fast
+# load a hand over the last roller read 0.24 as 1.18 between the anchor at 8.6 and readings
+# at 1.1 and 1.8, whose digits agreed with it.
 BACKFILL_POSITION_TOLERANCE_STEPS = 0.5
 
 
 def _on_the_way(anchor: _Point, middle: _Point, last: _Point) -> bool:
-    if anchor.position_steps is None or middle.position_steps is None:
-        return True
-    if last.position_steps is None or last.t_utc <= anchor.t_utc:
+    positions = (anchor.position_steps, middle.position_steps, last.position_steps)
+    if None in positions or last.t_utc <= anchor.t_utc:
         return True
     share = (middle.t_utc - anchor.t_utc) / (last.t_utc - anchor.t_utc)
     expected = anchor.position_steps + share * (last.position_steps - anchor.position_steps)

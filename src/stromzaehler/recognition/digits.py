@@ -8,7 +8,7 @@ NumPy 1.24 through `cv2.dnn`; no torch or onnxruntime at run time.
 How `value`, `digit` and `confidence` relate:
 - `value` is the circular mean of the distribution around its most likely bin.
 - A value less than DIGIT_HALF_WIDTH (0.3) from a digit d is "at d"; any other value is
-  "between" the two digits around it (3.3 < value < 3.7 lies between 3 and 4).
+  "between" the two digits around it (3.3 to 3.7 lies between 3 and 4).
 - `confidence` is the calibrated probability of that answer: the mass within 0.3 of d, or
   the mass of the half digit between the two digits (3.25 to 3.75). Every bin stands for
   its tenth of a digit, so a bin cut by a window's edge counts with the share inside.
