@@ -242,6 +242,20 @@ def test_a_waiting_reading_off_the_way_to_its_confirmation_is_not_backfilled() -
     assert decision.backfill == ((T0 + 4 * MINUTE, 99_536_100, 0.95),)
 
 
+def test_an_unsure_rise_waits_for_the_next_frames() -> None:
+    gate = anchored_gate()
+    assert gate.check(Seen(99_516_000, 0.64), T0 + MINUTE).accepted  # repeats the anchor
+    # A hand over the last roller: +1 step with confidence 0.64 is not stored on its own.
+    assert gate.check(Seen(99_516_100, 0.64), T0 + 2 * MINUTE).reason == "unconfirmed"
+    assert gate.check(Seen(99_516_000), T0 + 3 * MINUTE).accepted
+    # A real rise seen unsurely is confirmed by the frames after it.
+    assert gate.check(Seen(99_516_100, 0.64), T0 + 4 * MINUTE).reason == "unconfirmed"
+    assert gate.check(Seen(99_516_100, 0.7), T0 + 5 * MINUTE).reason == "unconfirmed"
+    decision = gate.check(Seen(99_516_100, 0.7), T0 + 6 * MINUTE)
+    assert decision.accepted
+    assert [t for t, _, _ in decision.backfill] == [T0 + 4 * MINUTE, T0 + 5 * MINUTE]
+
+
 def test_a_last_roller_that_turns_on_slowly_is_accepted() -> None:
     gate = anchored_gate()
     assert gate.check(Seen(99_516_000, position_steps=995160.70), T0 + MINUTE).accepted

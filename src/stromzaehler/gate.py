@@ -13,9 +13,10 @@ several of them agree with each other they win:
   over once `reanchor_frames` of them agree over at least `reanchor_min_s` seconds.
 So one bad accepted value or a long outage never locks the gate out for good.
 
-A reading the reader was unsure of (reason `low_confidence`) is still accepted when it only
-repeats the anchor: same digits, last roller within `position_tolerance_steps` of where it
-was, confidence at least `min_confidence_repeating`.
+A reading that moves the counter on needs `min_confidence_rising`; a less sure one waits for
+confirmation like a jump. A reading the reader was unsure of (reason `low_confidence`) is
+still accepted when it only repeats the anchor: same digits, last roller within
+`position_tolerance_steps` of where it was, confidence at least `min_confidence_repeating`.
 
 Pure: time comes in as integer UTC seconds, state comes back through `restore`.
 """
@@ -100,6 +101,7 @@ class Gate:
         base_power_w: float = 1500,
         position_tolerance_steps: float = 0.2,
         min_confidence_repeating: float = 0.35,
+        min_confidence_rising: float = 0.8,
     ) -> None:
         """`step_wh`: one step of the last roller; `rollover_wh`: counter value after all
         nines (e.g. 10**7 steps * 100 Wh), None when rollover cannot happen.
@@ -129,6 +131,7 @@ class Gate:
         self.base_power_w = base_power_w
         self.position_tolerance_steps = position_tolerance_steps
         self.min_confidence_repeating = min_confidence_repeating
+        self.min_confidence_rising = min_confidence_rising
         self._history: deque[_Point] = deque()
         self._pending: deque[_Point] = deque(maxlen=4 * reanchor_frames)
 
@@ -255,6 +258,10 @@ class Gate:
         if use_rate and delta_wh > self._rate_allowance_wh(elapsed_s):
             return "unconfirmed"
         if use_rate and delta_wh > 0 and self._position_jumped(before, after, elapsed_s):
+            return "unconfirmed"
+        # Moving the counter on claims more than repeating it: an unsure rise waits for the
+        # next frames (a hand over a last roller at 8.42 read as 9.0 with confidence 0.64).
+        if use_rate and delta_wh > 0 and after.confidence < self.min_confidence_rising:
             return "unconfirmed"
         return None
 
