@@ -42,9 +42,9 @@ import cv2
 import numpy as np
 
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
-from stromzaehler.gate import Gate
 from stromzaehler.recognition.align import Reference
 from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
+from stromzaehler.recognizer import gate_for
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
@@ -227,8 +227,8 @@ def simulate(
     model = make_model(setup)
     oracle = model if isinstance(model, OracleDigits) else None
     reader = MeterReader(geometry, model=model, reference=reference)  # type: ignore[arg-type]
-    step_wh = 10 ** (3 - geometry.decimals)
-    gate = Gate(step_wh=step_wh, rollover_wh=step_wh * 10 ** len(geometry.digit_boxes))
+    gate = gate_for(geometry)
+    step_wh = gate.step_wh
     result = WeekResult()
     truth_by_t: dict[int, tuple[int, float, int]] = {}
     last_wh: int | None = None

@@ -122,23 +122,17 @@ def evaluate(reader: Reader, s: D.CropSet, indices: list[int]) -> dict[str, floa
     return {**m, "mae": mae, "latency_ms": 1000 * float(np.median(times))}
 
 
-def model_reader(model: DigitModel) -> Reader:
-    def read(crop: np.ndarray) -> tuple[str | None, float]:
-        r = model.read([crop])[0]
-        return r.digit, r.value
-
-    return read
-
-
 # The digit/between cut half-way between the labels x.2 and x.3, instead of the runtime's 0.3
 # (see digits.DIGIT_HALF_WIDTH); kept in the table so the effect of that choice stays visible.
 STRICT_DIGIT_HALF_WIDTH = 0.25
 
 
-def strict_model_reader(model: DigitModel) -> Reader:
+def model_reader(model: DigitModel, digit_half_width: float = DIGIT_HALF_WIDTH) -> Reader:
+    """The model as DigitModel.read runs it, with the digit/between cut at digit_half_width."""
+
     def read(crop: np.ndarray) -> tuple[str | None, float]:
-        values, conf = decode_probs(model.probabilities([crop]), STRICT_DIGIT_HALF_WIDTH)
-        digits = name_digits(values, conf, model.min_confidence, STRICT_DIGIT_HALF_WIDTH)
+        values, conf = decode_probs(model.probabilities([crop]), digit_half_width)
+        digits = name_digits(values, conf, model.min_confidence, digit_half_width)
         return digits[0], float(values[0])
 
     return read
@@ -223,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             everything = list(range(len(s)))
             rows = [
                 ("CNN (ours)", evaluate(model_reader(model), s, everything)),
-                ("CNN, cut at x.25", evaluate(strict_model_reader(model), s, everything)),
+                (
+                    "CNN, cut at x.25",
+                    evaluate(model_reader(model, STRICT_DIGIT_HALF_WIDTH), s, everything),
+                ),
                 ("template 1-bit", evaluate(template, s, everything)),
             ]
             if has_tesseract and with_tesseract and args.tesseract_max > 0:

@@ -203,10 +203,9 @@ def disc_frames_for(
         if lores:
             capture = picamera_lores_luma(camera, lores["size"][1])
             return CroppingDiscFrames(capture, window, frame_size, scale, "picamera lores")
-        main = CroppingDiscFrames(
+        return CroppingDiscFrames(
             lambda: camera.capture_array("main"), window, frame_size, scale, "picamera main"
         )
-        return main
     if isinstance(source, FilesSource):
         folder = source.path / "disc" if source.path.is_dir() else source.path.parent / "disc"
         if not folder.is_dir():

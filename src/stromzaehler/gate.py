@@ -255,13 +255,15 @@ class Gate:
             return "decreasing"
         if delta_wh > allowed_wh:
             return "too_fast"
-        if use_rate and delta_wh > self._rate_allowance_wh(elapsed_s):
+        if not use_rate or delta_wh == 0:
+            return None
+        if delta_wh > self._rate_allowance_wh(elapsed_s):
             return "unconfirmed"
-        if use_rate and delta_wh > 0 and self._position_jumped(before, after, elapsed_s):
+        if self._position_jumped(before, after, elapsed_s):
             return "unconfirmed"
         # Moving the counter on claims more than repeating it: an unsure rise waits for the
         # next frames (a hand over a last roller at 8.42 read as 9.0 with confidence 0.64).
-        if use_rate and delta_wh > 0 and after.confidence < self.min_confidence_rising:
+        if after.confidence < self.min_confidence_rising:
             return "unconfirmed"
         return None
 

@@ -12,24 +12,29 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings
+from .config import MeterGeometry, Settings
 from .gate import Gate
 from .recognition.align import load_reference, save_reference
-from .recognition.reading import MeterReader
+from .recognition.reading import MeterReader, steps_to_wh
 
 log = logging.getLogger(__name__)
 
 REFERENCE_NAME = "reference.png"
 
 
-def make_gate(settings: Settings) -> Gate:
-    geometry = settings.meter.geometry()
-    step_wh = 10 ** (3 - geometry.decimals)
+def gate_for(geometry: MeterGeometry, **limits: float) -> Gate:
+    """The gate for a counter of this geometry: one step of its last roller, rollover after
+    all nines; `limits` are further Gate parameters (max_power_w, ...)."""
+    rollers, decimals = len(geometry.digit_boxes), geometry.decimals
     return Gate(
-        max_power_w=settings.gate.max_power_w,
-        step_wh=step_wh,
-        rollover_wh=10 ** len(geometry.digit_boxes) * step_wh,
+        step_wh=steps_to_wh(1, decimals),
+        rollover_wh=steps_to_wh(10**rollers, decimals),
+        **limits,  # type: ignore[arg-type]
     )
+
+
+def make_gate(settings: Settings) -> Gate:
+    return gate_for(settings.meter.geometry(), max_power_w=settings.gate.max_power_w)
 
 
 class Recognizer:
