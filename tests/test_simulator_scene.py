@@ -71,11 +71,13 @@ def _box_crops(renderer: Renderer, positions: list[float],
     return crops
 
 
-def test_rendered_frame_shows_the_truth_in_the_geometry_boxes() -> None:
+@pytest.mark.parametrize("font", ["din", "square"])
+def test_rendered_frame_shows_the_truth_in_the_geometry_boxes(font: str) -> None:
     """Each box of a camera frame (blur, noise, jitter, JPEG) is most like a clean rendering
     of the true digit at the true roller fraction, among the ten digits."""
-    meter = SimulatedMeter(seed=3, start_utc=START_UTC, start_wh=12_345_600)
-    clean = Renderer(CLEAN)
+    meter = SimulatedMeter(seed=3, start_utc=START_UTC, start_wh=12_345_600,
+                           options=RenderOptions(font=font))
+    clean = Renderer(dataclasses.replace(CLEAN, font=font))
     checked = 0
     for t in range(START_UTC, START_UTC + 3 * 86_400, 86_400 // 4):
         image, truth = meter.frame_at(t)
@@ -184,6 +186,11 @@ def test_other_meters_render_with_matching_geometry(options: RenderOptions) -> N
     assert image.shape == (480, 640, 3)
     if options.light == "white":
         assert abs(float(image[..., 0].mean()) - float(image[..., 2].mean())) < 40
+
+
+def test_unknown_font_is_refused() -> None:
+    with pytest.raises(ValueError, match="font"):
+        RenderOptions(font="comic")  # type: ignore[arg-type]
 
 
 def test_same_seed_and_time_give_the_same_frame() -> None:

@@ -10,7 +10,7 @@ Targets for the 100-bin head come in three kinds, so that no position is invente
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -121,17 +121,23 @@ def target_for(kind: int, value: float, label: str) -> tuple[np.ndarray, int]:
 
 
 def simulator_crops(
-    n_frames: int, seed: int, frames_per_meter: int = 15, faults: str = "glare=0.1"
+    n_frames: int,
+    seed: int,
+    frames_per_meter: int = 15,
+    faults: str = "glare=0.1",
+    font_variety: float = 0.0,
 ) -> CropSet:
     """Crops from simulated meters in random looks and random counter states.
 
     A new meter (random start counter, light, roller colours) every `frames_per_meter`
     frames; frames at random instants within 30 days so the lower rollers take every position.
-    `faults` is a FaultRates spec ("glare=0.1,blur=0.05"). Returns an empty set when the
-    simulator is not installed.
+    A share `font_variety` of the meters gets a random font (glyphs.FONTS), glyph width and
+    stroke instead of the reference meter's. `faults` is a FaultRates spec
+    ("glare=0.1,blur=0.05"). Returns an empty set when the simulator is not installed.
     """
     try:
         from stromzaehler.simulator import FaultRates, RenderOptions, SimulatedMeter
+        from stromzaehler.simulator.glyphs import FONTS
     except ImportError:
         return CropSet()
     rng = np.random.default_rng(seed)
@@ -145,6 +151,14 @@ def simulator_crops(
                 rollers="white_on_black" if rng.random() < 0.7 else "black_on_white",
                 red_decimal_rollers=bool(rng.random() < 0.3),
             )
+            # Drawn only when asked, so that recipes without it stay reproducible.
+            if font_variety > 0 and rng.random() < font_variety:
+                options = replace(
+                    options,
+                    font=str(rng.choice(sorted(FONTS))),
+                    glyph_w_px=int(rng.integers(36, 53)),
+                    stroke_px=float(rng.uniform(7.0, 13.0)),
+                )
             meter = SimulatedMeter(
                 seed=int(rng.integers(1 << 30)),
                 start_utc=start_utc,

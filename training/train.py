@@ -157,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         "--shuffle", type=float, default=0.25, help="share of crops with colour channels shuffled"
     )
     p.add_argument(
+        "--font-variety",
+        type=float,
+        default=0.0,
+        help="share of simulated meters in a random font, glyph width and stroke",
+    )
+    p.add_argument(
         "--occluded",
         type=float,
         default=0.0,
@@ -172,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     dev = tuple(args.hold_out)
     train = D.load_real(args.digits_dir, None, exclude=D.HELD_OUT_COLLECTIONS + dev)
     n_real = len(train)
-    sim = D.simulator_crops(args.sim_frames, args.seed) if args.sim_frames > 0 else D.CropSet()
+    sim = (
+        D.simulator_crops(args.sim_frames, args.seed, font_variety=args.font_variety)
+        if args.sim_frames > 0
+        else D.CropSet()
+    )
     train.extend(sim)
     calib = D.load_real(args.digits_dir, D.CALIBRATION_COLLECTIONS)
     test = D.load_real(args.digits_dir, D.TEST_COLLECTIONS)
@@ -261,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "augmentation": {
             "beside_the_roller": args.bars,
             "colour_shuffle": args.shuffle,
+            "simulator_font_variety": args.font_variety,
             "occluded_as_no_digit": args.occluded,
         },
         "training_data": {

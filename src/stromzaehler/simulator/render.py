@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..config import Box
-from .glyphs import digit_tape, roller_view
+from .glyphs import FONTS, digit_tape, roller_view
 
 FRAME_W, FRAME_H = 640, 480
 _NOISE_MARGIN = 64
@@ -58,6 +58,7 @@ class RenderOptions:
     glyph_w_px: int = 50
     glyph_h_px: int = 84
     stroke_px: float = 12.0
+    font: Literal["din", "square"] = "din"   # glyphs.FONTS
     exposure: float = 205.0       # 8-bit red value of the white face at the brightest spot
     exposure_drift: float = 0.06  # relative, slow (hours) plus a little per frame
     blur_sigma_px: float = 1.8
@@ -79,6 +80,8 @@ class RenderOptions:
             raise ValueError(f"decimals must be 0..2, got {self.decimals}")
         if self.light not in _LIGHTS:
             raise ValueError(f"light must be 'red' or 'white', got {self.light!r}")
+        if self.font not in FONTS:
+            raise ValueError(f"font must be one of {sorted(FONTS)}, got {self.font!r}")
         if self.digit_boxes is not None and len(self.digit_boxes) != self.n_rollers:
             raise ValueError("digit_boxes needs one box per roller")
 
@@ -121,7 +124,7 @@ class Renderer:
         noise = noise_rng.standard_normal((FRAME_H + _NOISE_MARGIN, FRAME_W, 3), dtype=np.float32)
         noise *= o.noise_sigma * np.asarray(o.noise_channel_gain, np.float32)
         self._noise = noise.reshape(-1)
-        self._tape = digit_tape(o.pitch_px, 60, o.glyph_w_px, o.glyph_h_px, o.stroke_px)
+        self._tape = digit_tape(o.pitch_px, 60, o.glyph_w_px, o.glyph_h_px, o.stroke_px, o.font)
         # Cylinder projection: window row v (from the digit centre) shows arc R * asin(v / R).
         radius = 10 * o.pitch_px / (2 * math.pi)
         self._window_top, self._window_bottom = -47, 55   # rows relative to the digit centre
