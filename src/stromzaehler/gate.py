@@ -99,6 +99,7 @@ class Gate:
         rate_window_s: int = 3600,
         rate_factor: float = 3.0,
         base_power_w: float = 1500,
+        position_base_power_w: float = 500,
         position_tolerance_steps: float = 0.2,
         min_confidence_repeating: float = 0.35,
         min_confidence_rising: float = 0.8,
@@ -110,9 +111,10 @@ class Gate:
         max(rate_factor * recent power, base_power_w) over the elapsed time. When the reader
         gives the last roller's fraction (`position_steps`), a higher reading must also have
         moved the counter by no more than `position_tolerance_steps` plus the energy of
-        max(rate_factor * power of the last POSITION_RATE_WINDOW_S, base_power_w): a last
-        roller misread from 8.3 to 8.9 changes the digits by one step, as a real carry
-        would, but its position jumped 0.6 step in a minute.
+        max(rate_factor * power of the last POSITION_RATE_WINDOW_S, position_base_power_w): a
+        last roller misread from 8.3 to 8.9 changes the digits by one step, as a real carry
+        would, but its position jumped 0.6 step in a minute. A faster real rise (a kettle
+        switched on) waits for the next frames and is then backfilled.
         """
         if max_power_w <= 0 or step_wh <= 0:
             raise ValueError("max_power_w and step_wh must be positive")
@@ -129,6 +131,7 @@ class Gate:
         self.rate_window_s = rate_window_s
         self.rate_factor = rate_factor
         self.base_power_w = base_power_w
+        self.position_base_power_w = position_base_power_w
         self.position_tolerance_steps = position_tolerance_steps
         self.min_confidence_repeating = min_confidence_repeating
         self.min_confidence_rising = min_confidence_rising
@@ -275,19 +278,23 @@ class Gate:
             moved_steps += self.rollover_wh / self.step_wh
         # The last roller's position shows the rate of the last minutes, not the hour: a
         # kettle earlier in the hour must not let a last roller misread by one digit pass.
-        power_w = self._recent_power_w(POSITION_RATE_WINDOW_S, by_position=True)
+        power_w = self._recent_power_w(
+            POSITION_RATE_WINDOW_S, by_position=True, floor_w=self.position_base_power_w
+        )
         allowance_steps = power_w * elapsed_s / 3600.0 / self.step_wh
         return moved_steps > self.position_tolerance_steps + allowance_steps
 
     def _rate_allowance_wh(self, elapsed_s: int) -> float:
-        power_w = self._recent_power_w(self.rate_window_s, by_position=False)
+        power_w = self._recent_power_w(
+            self.rate_window_s, by_position=False, floor_w=self.base_power_w
+        )
         return self.step_wh + power_w * elapsed_s / 3600.0
 
-    def _recent_power_w(self, window_s: int, by_position: bool) -> float:
-        """max(base_power_w, rate_factor x the mean power of the accepted readings of the last
+    def _recent_power_w(self, window_s: int, by_position: bool, floor_w: float) -> float:
+        """max(floor_w, rate_factor x the mean power of the accepted readings of the last
         window_s), from the counter or from the last roller's position."""
         if not self._history:
-            return self.base_power_w
+            return floor_w
         newest = self._history[-1].t_utc
         points = [
             p
@@ -295,14 +302,14 @@ class Gate:
             if newest - p.t_utc <= window_s and (p.position_steps is not None or not by_position)
         ]
         if len(points) < 2 or points[-1].t_utc - points[0].t_utc < MIN_RATE_SPAN_S:
-            return self.base_power_w
+            return floor_w
         first, last = points[0], points[-1]
         if by_position:
             energy_wh = (last.position_steps - first.position_steps) * self.step_wh  # type: ignore[operator]
         else:
             energy_wh = last.counter_wh - first.counter_wh
         recent_w = energy_wh * 3600.0 / (last.t_utc - first.t_utc)
-        return max(self.base_power_w, self.rate_factor * recent_w)
+        return max(floor_w, self.rate_factor * recent_w)
 
     def _accept(self, point: _Point) -> None:
         self._remember(point)
