@@ -1,9 +1,9 @@
 """Camera-like augmentation of stored crops (STORE_H x STORE_W BGR uint8).
 
 Covers what users and cameras do to a digit box: loose, tight and shifted boxes, small
-rotation, blur, noise, glare, colour casts including the Pi camera's red LED light, darkness,
-and JPEG compression. The vertical shift is kept small because the vertical offset of the
-digit inside the box *is* the roller position.
+rotation, blur, noise, glare spots and reflection streaks, colour casts including the Pi
+camera's red LED light, darkness, and JPEG compression. The vertical shift is kept small
+because the vertical offset of the digit inside the box *is* the roller position.
 """
 
 from __future__ import annotations
@@ -45,6 +45,25 @@ def beside_the_roller(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def reflection_streak(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The light mirrored in the counter's window pane: a thin bright line across the crop,
+    at any height, nearly horizontal, over part or all of the width. It adds a stroke that
+    is not on the roller, so the label stays."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    centre = rng.uniform(0.1, 0.9) * h + rng.uniform(-0.08, 0.08) * (xx - w / 2.0)
+    half_width = rng.uniform(0.5, 3.0)
+    line = np.exp(-0.5 * ((yy - centre) / half_width) ** 2)
+    if rng.random() < 0.5:
+        # The reflection ends somewhere across the crop, with a soft end.
+        end = rng.uniform(0.3, 0.9) * w
+        side = 1.0 if rng.random() < 0.5 else -1.0
+        line *= 1.0 / (1.0 + np.exp(side * (xx - end) / 2.0))
+    tint = np.array([1.0, 1.0, 1.0]) if rng.random() < 0.6 else rng.uniform(0.5, 1.0, size=3)
+    f = img.astype(np.float32) + line[:, :, None] * rng.uniform(60, 200) * tint[None, None, :]
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
 def photometric(img: np.ndarray, rng: np.random.Generator, shuffle: float = 0.0) -> np.ndarray:
     f = img.astype(np.float32)
     if rng.random() < shuffle:
@@ -84,11 +103,18 @@ def photometric(img: np.ndarray, rng: np.random.Generator, shuffle: float = 0.0)
 
 
 def augment(
-    img: np.ndarray, rng: np.random.Generator, bars: float = 0.0, shuffle: float = 0.0
+    img: np.ndarray,
+    rng: np.random.Generator,
+    bars: float = 0.0,
+    shuffle: float = 0.0,
+    streaks: float = 0.0,
 ) -> np.ndarray:
     img = jitter_box(img, rng)
     if rng.random() < bars:
         img = beside_the_roller(img, rng)
+    # Drawn only when asked, so that recipes without it stay reproducible.
+    if streaks > 0 and rng.random() < streaks:
+        img = reflection_streak(img, rng)
     return photometric(img, rng, shuffle)
 
 

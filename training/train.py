@@ -157,9 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         "--shuffle", type=float, default=0.25, help="share of crops with colour channels shuffled"
     )
     p.add_argument(
-        "--font-variety",
+        "--streaks",
         type=float,
         default=0.0,
+        help="share of crops with a reflection streak of the window pane across them",
+    )
+    p.add_argument(
+        "--font-variety",
+        type=float,
+        default=0.5,
         help="share of simulated meters in a random font, glyph width and stroke",
     )
     p.add_argument(
@@ -204,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.15
     )
     blank_target, _ = D.target_for(D.KIND_BLANK, math.nan, "N")
+
+    def augmented(i: int) -> np.ndarray:
+        return augment(train.images[i], rng, args.bars, args.shuffle, args.streaks)
+
     for epoch in range(args.epochs):
         model.train()
         order = rng.permutation(len(train))
@@ -214,12 +224,9 @@ def main(argv: list[str] | None = None) -> int:
             n_hidden = int(rng.binomial(len(idx) - n_blank, args.occluded)) if args.occluded else 0
             hidden = idx[n_blank : n_blank + n_hidden]
             sel = list(idx[n_blank + n_hidden :])
-            imgs = [augment(train.images[i], rng, args.bars, args.shuffle) for i in sel]
+            imgs = [augmented(i) for i in sel]
             imgs += [blank_crop(rng) for _ in range(n_blank)]
-            imgs += [
-                occluded(augment(train.images[i], rng, args.bars, args.shuffle), rng)
-                for i in hidden
-            ]
+            imgs += [occluded(augmented(i), rng) for i in hidden]
             n_none = n_blank + n_hidden  # crops without a readable digit
             kinds = [train.kinds[i] for i in sel] + [D.KIND_BLANK] * n_none
             vals = [train.values[i] for i in sel] + [math.nan] * n_none
@@ -271,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         "augmentation": {
             "beside_the_roller": args.bars,
             "colour_shuffle": args.shuffle,
+            "reflection_streaks": args.streaks,
             "simulator_font_variety": args.font_variety,
             "occluded_as_no_digit": args.occluded,
         },
