@@ -1,9 +1,10 @@
 """Camera-like augmentation of stored crops (STORE_H x STORE_W BGR uint8).
 
 Covers what users and cameras do to a digit box: loose, tight and shifted boxes, small
-rotation, blur, noise, glare spots and reflection streaks, colour casts including the Pi
-camera's red LED light, darkness, and JPEG compression. The vertical shift is kept small
-because the vertical offset of the digit inside the box *is* the roller position.
+rotation, blur, noise, glare spots (reflection streaks only when asked), colour casts
+including the Pi camera's red LED light, darkness, and JPEG compression. The vertical shift
+is kept small because the vertical offset of the digit inside the box *is* the roller
+position.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Roller digits in stroke fonts, and the digit tape wrapped around a roller.
 
 Two fonts: "din" (DIN 1451-like, the reference meter's) and "square" (straight strokes with
-right-angled corners, as on many other roller counters). Glyphs are drawn as thick strokes on
-a 4x supersampled canvas and reduced with area averaging, which gives anti-aliased edges like a
-lens would. Coordinates of the strokes are in glyph units: x in [0, 1] across the width, y in
-[0, 2] down the height.
+right-angled corners, as on several meters of the labelled digit crops). Glyphs are drawn as
+thick strokes on a 4x supersampled canvas and reduced with area averaging, which gives
+anti-aliased edges like a lens would. Coordinates of the strokes are in glyph units: x in
+[0, 1] across the width, y in [0, 2] down the height.
 """
 
 from __future__ import annotations
