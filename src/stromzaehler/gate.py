@@ -278,21 +278,19 @@ class Gate:
             moved_steps += self.rollover_wh / self.step_wh
         # The last roller's position shows the rate of the last minutes, not the hour: a
         # kettle earlier in the hour must not let a last roller misread by one digit pass.
-        power_w = self._recent_power_w(
-            POSITION_RATE_WINDOW_S, by_position=True, floor_w=self.position_base_power_w
-        )
+        power_w = self._recent_power_w(POSITION_RATE_WINDOW_S, by_position=True)
         allowance_steps = power_w * elapsed_s / 3600.0 / self.step_wh
         return moved_steps > self.position_tolerance_steps + allowance_steps
 
     def _rate_allowance_wh(self, elapsed_s: int) -> float:
-        power_w = self._recent_power_w(
-            self.rate_window_s, by_position=False, floor_w=self.base_power_w
-        )
+        power_w = self._recent_power_w(self.rate_window_s, by_position=False)
         return self.step_wh + power_w * elapsed_s / 3600.0
 
-    def _recent_power_w(self, window_s: int, by_position: bool, floor_w: float) -> float:
-        """max(floor_w, rate_factor x the mean power of the accepted readings of the last
-        window_s), from the counter or from the last roller's position."""
+    def _recent_power_w(self, window_s: int, by_position: bool) -> float:
+        """max(floor, rate_factor x the mean power of the accepted readings of the last
+        window_s), from the last roller's position (floor position_base_power_w) or from the
+        counter (floor base_power_w)."""
+        floor_w = self.position_base_power_w if by_position else self.base_power_w
         if not self._history:
             return floor_w
         newest = self._history[-1].t_utc
