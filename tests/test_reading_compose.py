@@ -15,6 +15,7 @@ from stromzaehler.recognition.reading import (
     MeterReader,
     compose,
     steps_to_wh,
+    with_hidden_rollers,
 )
 from stromzaehler.simulator.meter import roller_positions_array
 
@@ -184,3 +185,71 @@ def test_a_repeated_frame_is_rejected_as_frozen() -> None:
     assert reader.read(frame.copy()).reason == "frozen"
     other = rng.integers(0, 255, (120, 400, 3), dtype=np.uint8)
     assert reader.read(other).reason is None
+
+
+class _LowerRollersModel:
+    """Reads the last crops it is given as the lower rollers of 0995160.3."""
+
+    def __init__(self, steps: float = 995160.3) -> None:
+        self.steps = steps
+        self.crops_seen = 0
+
+    def read(self, crops):
+        self.crops_seen = len(crops)
+        return _digits(positions(self.steps))[N - len(crops) :]
+
+
+def _reader_with_first_boxes_outside(
+    hidden: int, model: _LowerRollersModel, decimals: int = 1, n: int = N
+) -> MeterReader:
+    """Boxes of a 400 px wide frame whose first `hidden` boxes lie left of it."""
+    boxes = tuple(Box(10 + 50 * (i - hidden), 10, 40, 80) for i in range(n))
+    return MeterReader(MeterGeometry(boxes, decimals=decimals), model=model)
+
+
+def _frame(seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 255, (120, 400, 3), dtype=np.uint8)
+
+
+def test_a_roller_out_of_the_picture_on_the_left_comes_from_the_previous_reading() -> None:
+    model = _LowerRollersModel()
+    reader = _reader_with_first_boxes_outside(1, model)
+    result = reader.read(_frame(), previous_wh=99_515_900)
+    assert model.crops_seen == N - 1
+    assert (result.reading, result.counter_wh, result.reason) == ("0995160", 99_516_000, None)
+    carried = result.digits[0]  # not read: digit None, confidence 0, the digit carried over
+    assert (carried.digit, carried.value, carried.confidence) == (None, 0.0, 0.0)
+    assert [d.digit for d in result.digits[1:]] == list("995160")
+    assert result.position_steps == pytest.approx(995160.3)
+    # Without a previous reading nothing pins the hidden roller down.
+    assert reader.read(_frame(1)).reason == "out_of_view"
+
+
+def test_rollers_out_of_the_picture_need_enough_rollers_in_view() -> None:
+    """Three rollers in view count 100 kWh before they wrap: after an outage they could have
+    turned round unseen, so the hidden rollers are not carried over."""
+    model = _LowerRollersModel()
+    reader = _reader_with_first_boxes_outside(1, model, n=4)
+    assert reader.read(_frame(), previous_wh=99_515_900).reason == "out_of_view"
+    assert model.crops_seen == 0
+
+
+def test_a_roller_out_of_the_picture_on_the_right_is_never_carried_over() -> None:
+    boxes = tuple(Box(10 + 50 * i + 60, 10, 40, 80) for i in range(N))  # last box past x=400
+    reader = MeterReader(MeterGeometry(boxes), model=_LowerRollersModel())
+    assert reader.read(_frame(), previous_wh=99_515_900).reason == "out_of_view"
+
+
+def test_hidden_rollers_carry_when_the_rollers_in_view_pass_all_nines() -> None:
+    visible = compose(positions(0.1)[1:])  # 000000 in view after 0999999
+    whole = with_hidden_rollers(visible, 1, prior_steps=999_999)
+    assert (whole.reading, whole.used_prior) == ("1000000", True)
+    assert whole.position_steps == pytest.approx(1_000_000.1)
+
+
+def test_hidden_rollers_keep_a_misread_below_the_prior_below_it() -> None:
+    """The gate must see the decrease and reject it, not a jump of almost a whole turn."""
+    visible = compose(positions(995150.1)[1:])
+    whole = with_hidden_rollers(visible, 1, prior_steps=995_160)
+    assert whole.reading == "0995150"
+    assert whole.position_steps == pytest.approx(995150.1)

@@ -13,6 +13,12 @@ wraps) expects no progress at all.
 The previous accepted reading is only a tie-breaker: where a roller's position leaves two
 digits about equally likely, the candidate that keeps the counter at or just above the prior
 is chosen. A digit the image does not support is never taken from the prior.
+
+One exception, for a knocked camera: leading rollers that left the picture are carried over
+from the prior when the rollers still in view count at least MIN_VISIBLE_SPAN_WH before they
+wrap. The hidden rollers can only change when the visible ones go past all nines, so the
+visible part decides the whole reading (see `with_hidden_rollers`); the gate then checks it
+like any other.
 """
 
 from __future__ import annotations
@@ -20,15 +26,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from stromzaehler.config import Box, MeterGeometry
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
-
-if TYPE_CHECKING:
-    from stromzaehler.recognition.digits import DigitReading
+from stromzaehler.recognition.digits import DigitReading
 
 CarryMode = Literal["geared", "abrupt"]
 
@@ -44,6 +48,10 @@ LAST_ROLLER_ROUND_UP = 0.2
 # A last-roller position closer than this to where its digit changes is ambiguous.
 LAST_ROLLER_BOUNDARY = 0.12
 DEFAULT_MIN_CONFIDENCE = 0.5
+# Leading rollers may be out of the picture only while the rollers in view count this far
+# before they wrap (10,000 kWh: years of a household's use), so that no outage can hide a
+# whole turn of the visible part.
+MIN_VISIBLE_SPAN_WH = 10_000_000
 
 
 class DigitReader(Protocol):
@@ -205,6 +213,33 @@ def _choose_with_prior(
     return None if best is None else best[2]
 
 
+def _nearest_ahead(value: float, prior: float, modulus: int) -> float:
+    """`value` (known modulo `modulus`) placed within half a turn of `prior`."""
+    return prior + (value - prior + modulus / 2) % modulus - modulus / 2
+
+
+def with_hidden_rollers(visible: Composition, hidden: int, prior_steps: int) -> Composition:
+    """The whole counter from the rollers in view (`visible`, the lower ones) and `hidden`
+    leading rollers out of the picture, taken from the prior.
+
+    The visible part is placed within half its turn of the prior: 0999999 with the first
+    roller hidden and 000000 in view gives 1000000; a misread below the prior stays below
+    it, and the gate rejects it as decreasing.
+    """
+    modulus = 10 ** len(visible.digits)
+    total = 10 ** (hidden + len(visible.digits))
+    steps = round(_nearest_ahead(int(visible.reading), prior_steps, modulus)) % total
+    position = _nearest_ahead(visible.position_steps, prior_steps, modulus) % total
+    reading = str(steps).zfill(hidden + len(visible.digits))
+    return Composition(
+        reading,
+        tuple(int(c) for c in reading),
+        (0.5,) * hidden + visible.margins,
+        True,
+        position,
+    )
+
+
 def steps_to_wh(steps: int, decimals: int) -> int:
     """Counter in steps of the last roller -> integer Wh (decimals=1: one step is 100 Wh)."""
     return steps * 10 ** (3 - decimals)
@@ -258,11 +293,28 @@ class MeterReader:
                 return FrameReading(None, None, [], 0.0, "alignment", boxes, alignment)
             boxes = [alignment.map_box(b) for b in boxes]
         matrix = alignment.matrix if alignment is not None else None
-        if not all(box_in_view(frame_bgr.shape, b, matrix) for b in self.geometry.digit_boxes):
+        in_view = [box_in_view(frame_bgr.shape, b, matrix) for b in self.geometry.digit_boxes]
+        hidden = self._hidden_leading_rollers(in_view, previous_wh)
+        if hidden is None:
             return FrameReading(None, None, [], 0.0, "out_of_view", boxes, alignment)
         crops = [crop_aligned(frame_bgr, box, matrix) for box in self.geometry.digit_boxes]
-        digits = self.model.read(crops)
-        return self.compose_digits(digits, previous_wh, boxes, alignment)
+        digits = self.model.read(crops[hidden:])
+        return self.compose_digits(digits, previous_wh, boxes, alignment, hidden)
+
+    def _hidden_leading_rollers(
+        self, in_view: Sequence[bool], previous_wh: int | None
+    ) -> int | None:
+        """How many leading rollers are out of the picture and can come from the prior;
+        None when the frame cannot be read (see MIN_VISIBLE_SPAN_WH)."""
+        hidden = in_view.index(True) if True in in_view else len(in_view)
+        if not all(in_view[hidden:]):
+            return None
+        if hidden == 0:
+            return 0
+        visible_span_wh = steps_to_wh(10 ** (len(in_view) - hidden), self.geometry.decimals)
+        if previous_wh is None or visible_span_wh < MIN_VISIBLE_SPAN_WH:
+            return None
+        return hidden
 
     def compose_digits(
         self,
@@ -270,13 +322,23 @@ class MeterReader:
         previous_wh: int | None = None,
         boxes: Sequence[Box] = (),
         alignment: Alignment | None = None,
+        hidden: int = 0,
     ) -> FrameReading:
-        """Composition and confidence for digit readings that are already made."""
+        """Composition and confidence for digit readings that are already made: one per
+        roller, or one per roller in view when the first `hidden` rollers are out of the
+        picture (those come from `previous_wh`, and their DigitReading says "not read":
+        digit None, confidence 0, value the digit carried over)."""
         decimals = self.geometry.decimals
         prior = wh_to_steps(previous_wh, decimals) if previous_wh is not None else None
         composition = compose([d.value for d in digits], self.carry, prior)
-        counter_wh = steps_to_wh(int(composition.reading), decimals)
         confidence = composition_confidence(digits, composition)
+        if hidden:
+            if prior is None:
+                raise ValueError("rollers out of the picture need the previous reading")
+            composition = with_hidden_rollers(composition, hidden, prior)
+            carried = [DigitReading(None, float(d), 0.0) for d in composition.digits[:hidden]]
+            digits = carried + list(digits)
+        counter_wh = steps_to_wh(int(composition.reading), decimals)
         reason = None if confidence >= self.min_confidence else "low_confidence"
         return FrameReading(
             composition.reading,
