@@ -119,17 +119,24 @@ class Reference:
         if hint is not None:
             gray = _gray(frame_bgr)
             height, width = gray.shape[:2]
-            back = cv2.warpAffine(
-                gray, hint, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-            )
-            found = self._register(back)
+            flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+            back = cv2.warpAffine(gray, hint, (width, height), flags=flags)
+            # Where the camera no longer sees the counter band, the warped frame is black;
+            # ECC ignores those pixels instead of counting them as a mismatch.
+            seen = cv2.warpAffine(np.full_like(gray, 255), hint, (width, height), flags=flags)
+            found = self._register(back, seen)
             if found.ok and found.matrix is not None:
                 matrix = (_as_3x3(hint) @ _as_3x3(found.matrix))[:2]
                 return _alignment(matrix, found.correlation)
         return self._register(frame_bgr)
 
-    def _register(self, frame: np.ndarray) -> Alignment:
+    def _register(self, frame: np.ndarray, seen: np.ndarray | None = None) -> Alignment:
+        """Register a frame; `seen` (uint8, frame-sized) marks the pixels that show the scene."""
         region, (rx, ry) = self._search_region(frame)
+        mask = None
+        if seen is not None and int(seen.min()) < 255:
+            # Only pixels fully inside the seen part at quarter resolution, after the blur.
+            mask = (self._search_region(seen)[0] >= 254.5).astype(np.uint8)
         coarse = self._coarse_shift(region, rx, ry)
         if coarse is None:
             return Alignment(False, None, 0.0)
@@ -140,7 +147,7 @@ class Reference:
         )
         try:
             correlation, warp = cv2.findTransformECC(
-                self._template, region, warp, cv2.MOTION_AFFINE, ECC_CRITERIA, None, 1
+                self._template, region, warp, cv2.MOTION_AFFINE, ECC_CRITERIA, mask, 1
             )
         except cv2.error:
             return Alignment(False, None, 0.0)
