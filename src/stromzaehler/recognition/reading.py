@@ -297,8 +297,8 @@ class MeterReader:
         hidden = self._hidden_leading_rollers(in_view, previous_wh)
         if hidden is None:
             return FrameReading(None, None, [], 0.0, "out_of_view", boxes, alignment)
-        crops = [crop_aligned(frame_bgr, box, matrix) for box in self.geometry.digit_boxes]
-        digits = self.model.read(crops[hidden:])
+        in_sight = self.geometry.digit_boxes[hidden:]
+        digits = self.model.read([crop_aligned(frame_bgr, box, matrix) for box in in_sight])
         return self.compose_digits(digits, previous_wh, boxes, alignment, hidden)
 
     def _hidden_leading_rollers(
