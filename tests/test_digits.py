@@ -165,13 +165,20 @@ def test_an_unsure_digit_is_not_named() -> None:
     assert name_digits(values, confidences, min_confidence=0.5) == [None]
 
 
-def test_tight_view_is_centred_so_the_roller_position_is_unchanged() -> None:
+@pytest.mark.parametrize(("view", "shape"), [("tight", (78, 40)), ("narrow", (84, 34))])
+def test_views_are_centred_so_the_roller_position_is_unchanged(view: str, shape) -> None:
     crop = np.zeros((84, 46, 3), np.uint8)
     crop[40:44, 20:26] = 255  # a mark at the centre
-    tight = crop_view(crop, "tight")
-    assert tight.shape[:2] == (84 - 2 * 3, 46 - 2 * 3)
-    ys = np.nonzero(tight[:, :, 0])[0]
-    assert (ys.min() + ys.max()) / 2 == pytest.approx((tight.shape[0] - 1) / 2, abs=0.5)
+    cut = crop_view(crop, view)
+    assert cut.shape[:2] == shape
+    ys = np.nonzero(cut[:, :, 0])[0]
+    assert (ys.min() + ys.max()) / 2 == pytest.approx((cut.shape[0] - 1) / 2, abs=0.5)
+    xs = np.nonzero(cut[:, :, 0])[1]
+    assert (xs.min() + xs.max()) / 2 == pytest.approx((cut.shape[1] - 1) / 2, abs=0.5)
+
+
+def test_full_view_and_unknown_views() -> None:
+    crop = np.zeros((84, 46, 3), np.uint8)
     assert crop_view(crop, "full") is crop
     with pytest.raises(ValueError):
         crop_view(crop, "sideways")

@@ -37,7 +37,7 @@ from training.metrics import digit_metrics, expected_calibration_error, zone_of
 MIN_THRESHOLD = 0.5
 MAX_WRONG_ACCEPTED = 0.003
 # Views the runtime averages (see digits.crop_view).
-DEFAULT_VIEWS = ("full", "tight")
+DEFAULT_VIEWS = ("full", "tight", "narrow")
 
 
 def true_zones(s: D.CropSet) -> tuple[list[int], np.ndarray]:
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     p.add_argument("--digits-dir", type=Path, default=D.DEFAULT_DIGITS_DIR)
-    p.add_argument("--views", default=",".join(DEFAULT_VIEWS), help="e.g. full or full,tight")
+    p.add_argument("--views", default=",".join(DEFAULT_VIEWS), help="e.g. full,tight")
     args = p.parse_args(argv)
     views = tuple(v for v in args.views.split(",") if v)
     print(json.dumps(calibrate(args.model, args.digits_dir, views)))
