@@ -41,10 +41,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stromzaehler.capture.reader_setup import gate_for
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
 from stromzaehler.recognition.align import Reference
 from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
-from stromzaehler.recognizer import gate_for
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"

@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from stromzaehler.analytics import cli
+from stromzaehler.cli import analytics as cli
 from stromzaehler.store import Store
 
 DAY0 = int(datetime.fromisoformat("2026-03-28T00:00+01:00").timestamp())

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from stromzaehler.config import Box, load_settings
-from stromzaehler.disc_loop import (
+from stromzaehler.capture.disc_loop import (
     CroppingDiscFrames,
     DiscLoop,
     FilesDiscFrames,
@@ -20,6 +19,7 @@ from stromzaehler.disc_loop import (
     crop_window,
     disc_frames_for,
 )
+from stromzaehler.config import Box, load_settings
 from stromzaehler.light import NoLight
 from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
 from stromzaehler.store import Store

@@ -5,8 +5,8 @@ import sys
 import cv2
 import numpy as np
 
+from stromzaehler.cli.doctor import check_data_dir, check_port, format_table, run_checks
 from stromzaehler.config import load_settings
-from stromzaehler.doctor import check_data_dir, check_port, format_table, run_checks
 
 from .conftest import free_port
 

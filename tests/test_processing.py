@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from stromzaehler.capture.verdict import FrameHandler
 from stromzaehler.gate import Gate
-from stromzaehler.processing import FrameHandler
 from stromzaehler.recognition.digits import DigitReading
 from stromzaehler.recognition.reading import FrameReading
 from stromzaehler.sources import Frame

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from stromzaehler.recognition import cli
+from stromzaehler.cli import recognition as cli
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"

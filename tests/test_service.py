@@ -1,8 +1,8 @@
 import numpy as np
 
+from stromzaehler.capture.loop import CaptureService, next_tick
+from stromzaehler.capture.verdict import FrameHandler
 from stromzaehler.light import NoLight
-from stromzaehler.processing import FrameHandler
-from stromzaehler.service import CaptureService, next_tick
 from stromzaehler.sources import Frame, SourceError
 from stromzaehler.store import Store
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from stromzaehler.cli.simulator import register
 from stromzaehler.config import load_geometry
 from stromzaehler.simulator import SimulatedMeter
-from stromzaehler.simulator.cli import register
 from stromzaehler.simulator.run import GEOMETRY_FILE, TRUTH_FILE
 
 START = "2025-03-30T00:00:00Z"   # a daylight-saving change inside the first day

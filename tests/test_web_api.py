@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from stromzaehler.capture.loop import CaptureService
+from stromzaehler.capture.verdict import FrameHandler
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, load_settings
 from stromzaehler.light import NoLight
-from stromzaehler.processing import FrameHandler
-from stromzaehler.service import CaptureService
 from stromzaehler.sources import Frame
 from stromzaehler.store import Store
 from stromzaehler.web import api_review, api_settings, api_setup

@@ -6,11 +6,11 @@ import logging
 import threading
 import time
 
+from .capture.disc_loop import DiscLoop, disc_frames_for
+from .capture.loop import CaptureService
+from .capture.verdict import FrameHandler
 from .config import Settings
-from .disc_loop import DiscLoop, disc_frames_for
 from .light import HeldLight, open_light
-from .processing import FrameHandler
-from .service import CaptureService
 from .sources import FrameSource, open_source, resolve_source_spec
 from .store import Store
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
+from ..capture.loop import CaptureService
 from ..config import Settings
-from ..service import CaptureService
 from ..store import Store
 from .deps import (
     AppContext,

@@ -17,8 +17,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from ..analytics.disc_power import PowerNow, check_revolutions_per_kwh, power_now
+from ..capture.disc_loop import RECENT_REVOLUTIONS, DiscLoop
 from ..config import Settings
-from ..disc_loop import RECENT_REVOLUTIONS, DiscLoop
 from ..store import Store
 from ..store.revolutions import RevolutionStore
 from .deps import get_settings, get_store, require_reader, require_user

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 
+from ..capture.loop import CaptureService
 from ..config import ConfigError, MeterSettings, Settings
-from ..service import CaptureService
 from .api_live import iso_utc
 from .deps import (
     AppContext,

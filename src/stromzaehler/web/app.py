@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
+from ..capture.disc_loop import DiscLoop
+from ..capture.loop import CaptureService
 from ..config import Settings
-from ..disc_loop import DiscLoop
-from ..service import CaptureService
 from ..store import Store
 from . import (
     api_auth,

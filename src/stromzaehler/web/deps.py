@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
+from ..capture.loop import CaptureService
 from ..config import Settings, save_ui_settings, validate_change
-from ..service import CaptureService
 from ..store import Store
 
 SESSION_COOKIE = "stromzaehler_session"

@@ -13,17 +13,17 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import aggregate, events
-from .export import consumption_csv, consumption_dict
-from .periods import RESOLUTIONS, RangeError, parse_instant
-from .series import CounterModel
+from ..analytics import aggregate, events
+from ..analytics.export import consumption_csv, consumption_dict
+from ..analytics.periods import RESOLUTIONS, RangeError, parse_instant
+from ..analytics.series import CounterModel
 
 DEFAULT_SPAN_S = {"minute": 2 * 3600, "15min": 86400, "hour": 2 * 86400, "day": 31 * 86400,
                   "month": 366 * 86400, "year": 5 * 366 * 86400}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..cli import add_settings_flags
+    from . import add_settings_flags
 
     export = subparsers.add_parser(
         "export", help="consumption per period as CSV or JSON",
@@ -82,9 +82,9 @@ class _Setup:
     """Settings, store and the derived analytics parameters of one command."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from ..cli import settings_from_args
         from ..store import Store
         from ..store.counters import CounterStore
+        from . import settings_from_args
 
         settings = settings_from_args(args)
         self.zone = ZoneInfo(settings.analytics.timezone)

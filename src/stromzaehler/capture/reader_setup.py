@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import MeterGeometry, Settings
-from .gate import Gate
-from .recognition.align import load_reference, save_reference
-from .recognition.reading import MeterReader, steps_to_wh
+from ..config import MeterGeometry, Settings
+from ..gate import Gate
+from ..recognition.align import load_reference, save_reference
+from ..recognition.reading import MeterReader, steps_to_wh
 
 log = logging.getLogger(__name__)
 

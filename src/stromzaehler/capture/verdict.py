@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from .clock import clock_synchronised
-from .config import Settings
-from .gate import Gate
-from .sources import Frame
-from .store import Reading, Store
+from ..clock import clock_synchronised
+from ..config import Settings
+from ..gate import Gate
+from ..sources import Frame
+from ..store import Reading, Store
 
 if TYPE_CHECKING:
-    from .recognizer import Recognizer
+    from .reader_setup import Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class FrameHandler:
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings) -> FrameHandler:
-        from .recognizer import Recognizer, make_gate
+        from .reader_setup import Recognizer, make_gate
 
         data_dir = settings.storage.data_dir
         return cls(
@@ -88,7 +88,7 @@ class FrameHandler:
         old = self.recognizer.settings
         self.recognizer.reconfigure(settings, self._last_image)
         if (old.gate, old.meter) != (settings.gate, settings.meter):
-            from .recognizer import make_gate
+            from .reader_setup import make_gate
 
             self.gate = make_gate(settings)
             self.gate.restore(self.store.recent_readings(RESTORED_READINGS))

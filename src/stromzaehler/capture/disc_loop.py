@@ -27,12 +27,12 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from .analytics.disc_power import PowerNow, power_now
-from .config import Box
-from .light import HeldLight, NoLight
-from .recognition.disc import DiscTracker, TrackerConfig
-from .store import Store
-from .store.revolutions import RevolutionStore
+from ..analytics.disc_power import PowerNow, power_now
+from ..config import Box
+from ..light import HeldLight, NoLight
+from ..recognition.disc import DiscTracker, TrackerConfig
+from ..store import Store
+from ..store.revolutions import RevolutionStore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class SimulatedDiscFrames:
     def __init__(
         self, now_utc: Callable[[], float], angle_at: Callable[[float], float], seed: int = 0
     ) -> None:
-        from .simulator.disc_sequence import DiscWindowRenderer
+        from ..simulator.disc_sequence import DiscWindowRenderer
 
         self._now_utc = now_utc
         self._angle_at = angle_at
@@ -189,10 +189,10 @@ def disc_frames_for(
     a timed sequence in the folder's `disc/` subfolder. OpenCV cameras are not shared between
     two threads, so they raise SourceError (the loop reports "failed").
     """
-    from .sources import SourceError
-    from .sources.files import FilesSource
-    from .sources.picamera import PiCameraSource
-    from .sources.simulated import SimulatedSource
+    from ..sources import SourceError
+    from ..sources.files import FilesSource
+    from ..sources.picamera import PiCameraSource
+    from ..sources.simulated import SimulatedSource
 
     if isinstance(source, SimulatedSource):
         meter = source.meter

@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .clock import clock_synchronised
-from .config import Settings
-from .light import open_light
-from .sources import open_source, resolve_source_spec
+from ..clock import clock_synchronised
+from ..config import Settings
+from ..light import open_light
+from ..sources import open_source, resolve_source_spec
 
 MIN_FREE_BYTES = 200 * 1024**2
 FPS_PROBE_FRAMES = 10

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import ConfigError, Settings, load_settings
+from .. import __version__
+from ..config import ConfigError, Settings, load_settings
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -43,15 +43,15 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .runtime import serve
+    from ..runtime import serve
 
     serve(settings_from_args(args))
     return 0
 
 
 def _passwd(args: argparse.Namespace) -> int:
-    from .store import Store
-    from .web.api_auth import set_password
+    from ..store import Store
+    from ..web.api_auth import set_password
 
     settings = settings_from_args(args)
     if sys.stdin.isatty():
@@ -133,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _area_registrations() -> list[Any]:
     """Subcommands that live with their area (simulator, recognition, analytics)."""
-    from .analytics.cli import register as register_analytics
-    from .recognition.cli import register as register_recognition
-    from .simulator.cli import register as register_simulator
+    from .analytics import register as register_analytics
+    from .recognition import register as register_recognition
+    from .simulator import register as register_simulator
 
     return [register_simulator, register_recognition, register_analytics]
 

@@ -80,8 +80,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.start_wh < 0:
         return _fail(f"--start-wh: {args.start_wh} must not be negative")
     # Imported here: the renderer needs OpenCV, which `stromzaehler --help` should not load.
-    from .faults import FaultRates
-    from .run import build_meter, simulate_to_dir, simulate_to_store
+    from ..simulator.faults import FaultRates
+    from ..simulator.run import build_meter, simulate_to_dir, simulate_to_store
 
     try:
         faults = FaultRates.parse(args.faults)

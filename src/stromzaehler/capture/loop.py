@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 
 import cv2
 
-from . import __version__
-from .config import Settings
-from .light import HeldLight, Light, NoLight, lit, open_light
-from .processing import FrameHandler, Outcome
-from .sources import Frame, FrameSource, SourceError
+from .. import __version__
+from ..config import Settings
+from ..light import HeldLight, Light, NoLight, lit, open_light
+from ..sources import Frame, FrameSource, SourceError
+from .verdict import FrameHandler, Outcome
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,2 @@
+"""The capture stage: the minute loop, the verdict on each frame, the reader set-up and the
+disc loop."""
