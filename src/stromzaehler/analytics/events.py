@@ -11,6 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..typed_reading import CounterLimits, Neighbour, TypedReadingError, check_typed_reading
+
 MANUAL_SOURCE = "manual"
 
 
@@ -79,12 +81,46 @@ def _check_order(
             )
 
 
+def typed_neighbours(
+    store: EventStore, t_utc: int
+) -> tuple[Neighbour | None, Neighbour | None]:
+    """The effective readings around t_utc, or a meter replacement between them and t_utc
+    (the new meter's first value before, the old meter's last value after)."""
+    before: Neighbour | None = None
+    times, values = store.readings_before(t_utc, 1)
+    if times.size:
+        before = Neighbour(int(times[0]), int(values[0]), "the reading before it")
+    swaps = store.replacements(before.t_utc + 1 if before else None, t_utc)
+    if swaps:
+        before = Neighbour(swaps[-1].t_utc, swaps[-1].new_start_wh, "the new meter's first value")
+    after: Neighbour | None = None
+    times, values = store.readings_after(t_utc, 1)
+    if times.size:
+        after = Neighbour(int(times[0]), int(values[0]), "the reading after it")
+    swaps = store.replacements(t_utc + 1, after.t_utc if after else None)
+    if swaps:
+        after = Neighbour(swaps[0].t_utc, swaps[0].old_end_wh, "the old meter's last value")
+    return before, after
+
+
 def add_manual_reading(
-    writer: ReadingWriter, t_utc: int, counter_wh: int, now_utc: int, modulus_wh: int
+    store: EventStore,
+    writer: ReadingWriter,
+    t_utc: int,
+    counter_wh: int,
+    now_utc: int,
+    limits: CounterLimits,
+    force: bool = False,
 ) -> int:
-    """Store a reading typed in by the user (source 'manual'); returns its id."""
+    """Store a reading typed in by the user (source 'manual'); returns its id. Unless forced it
+    must fit the readings on both sides (typed_reading.check_typed_reading)."""
     _check_time(t_utc, now_utc)
-    _check_counter("counter", counter_wh, modulus_wh)
+    if not force:
+        try:
+            check_typed_reading(t_utc, counter_wh, *typed_neighbours(store, t_utc), limits)
+        except TypedReadingError as error:
+            raise EventError(str(error)) from None
+    _check_counter("counter", counter_wh, limits.modulus_wh)
     return writer.add_reading(t_utc, counter_wh, 1.0, MANUAL_SOURCE)
 
 

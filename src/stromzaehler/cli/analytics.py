@@ -17,6 +17,7 @@ from ..analytics import aggregate, events
 from ..analytics.export import consumption_csv, consumption_dict
 from ..analytics.periods import RESOLUTIONS, RangeError, parse_instant
 from ..analytics.series import CounterModel
+from ..typed_reading import CounterLimits
 
 DEFAULT_SPAN_S = {"minute": 2 * 3600, "15min": 86400, "hour": 2 * 86400, "day": 31 * 86400,
                   "month": 366 * 86400, "year": 5 * 366 * 86400}
@@ -52,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     manual = actions.add_parser("manual", help="store a reading typed in by hand")
     manual.add_argument("--time", required=True, help="when it was read (local if no offset)")
     manual.add_argument("--kwh", type=float, required=True, help="the value, e.g. 99516.3")
+    manual.add_argument("--force", action="store_true",
+                        help="store even if it does not fit the readings around it")
     add_settings_flags(manual)
     manual.set_defaults(func=run_manual)
     replace = actions.add_parser("replace", help="a new meter took over at --time")
@@ -92,6 +95,8 @@ class _Setup:
                                             settings.meter.decimals,
                                             int(settings.analytics.gap_limit_s))
         self.modulus_wh = self.model.modulus_wh
+        self.limits = CounterLimits(self.modulus_wh, self.model.resolution_wh,
+                                    settings.gate.max_power_w)
         self.store = Store.open(Path(settings.storage.data_dir))
         self.counters = CounterStore(self.store)
 
@@ -149,8 +154,8 @@ def run_manual(args: argparse.Namespace) -> int:
     setup = _Setup(args)
     try:
         t_utc = _instant(setup, args.time)
-        events.add_manual_reading(setup.store, t_utc, round(args.kwh * 1000), int(time.time()),
-                                  setup.modulus_wh)
+        events.add_manual_reading(setup.counters, setup.store, t_utc, round(args.kwh * 1000),
+                                  int(time.time()), setup.limits, force=args.force)
     except ValueError as error:
         return _fail(str(error))
     print(f"manual reading {args.kwh} kWh stored at {t_utc}")

@@ -19,6 +19,7 @@ from ..analytics.series import CounterModel
 from ..config import Settings
 from ..store import Store
 from ..store.counters import CounterStore
+from ..typed_reading import CounterLimits
 from .deps import get_settings, get_store, require_reader, require_user
 from .params import parse_instant
 
@@ -157,6 +158,7 @@ class _Counter(BaseModel):
 
 class ManualReading(_Counter):
     time: str = Field(description="ISO 8601 or epoch seconds; local time without offset")
+    force: bool = Field(False, description="store even if it does not fit the readings around")
 
 
 class Correction(BaseModel):
@@ -200,8 +202,9 @@ def manual_reading(
     ctx = _context(settings)
     t_utc = _instant(body.time, ctx)
     try:
-        reading_id = events.add_manual_reading(store, t_utc, body.wh(), int(time.time()),
-                                               ctx.modulus_wh)
+        limits = CounterLimits(ctx.modulus_wh, ctx.model.resolution_wh, settings.gate.max_power_w)
+        reading_id = events.add_manual_reading(CounterStore(store), store, t_utc, body.wh(),
+                                               int(time.time()), limits, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"id": reading_id, "t_utc": t_utc, "counter_wh": body.wh(), "source": "manual"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 import zipfile
 from pathlib import Path
@@ -21,9 +20,11 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
-from ..analytics.series import counter_modulus_wh
 from ..config import Settings
-from ..store import FrameRecord, Reading, Store
+from ..geometry import counter_wh_from_text, roller_digits
+from ..store import FrameRecord, Store
+from ..store.counters import CounterStore
+from ..typed_reading import CounterLimits
 from .api_live import iso_utc
 from .deps import get_settings, get_store, require_reader, require_user
 from .frame_images import ImageError, cut_box, encode_png, read_image
@@ -37,26 +38,6 @@ router = APIRouter(prefix="/api/frames", tags=["review"])
 class Correction(BaseModel):
     reading: str  # the digits on the rollers ("0995160") or kWh ("99516.0" / "99516,0")
     force: bool = False  # store it even when it breaks the order of the neighbouring readings
-
-
-def counter_wh_from_text(text: str, rollers: int, decimals: int) -> int:
-    """The counter in Wh from what the owner typed; ValueError with a message when unclear."""
-    cleaned = text.strip().replace(" ", "")
-    if re.fullmatch(r"\d+", cleaned) and len(cleaned) == rollers:
-        return int(cleaned) * 10 ** (3 - decimals)
-    match = re.fullmatch(r"(\d+)(?:[.,](\d{1,3}))?", cleaned)
-    if match is None:
-        raise ValueError(
-            f"{text!r}: type the {rollers} roller digits (e.g. {'0' * rollers}) or kWh such as"
-            " 99516,0"
-        )
-    whole, fraction = match.group(1), (match.group(2) or "")
-    return int(whole) * 1000 + int(fraction.ljust(3, "0") or 0)
-
-
-def roller_digits(counter_wh: int, rollers: int, decimals: int) -> str:
-    steps = counter_wh // 10 ** (3 - decimals)
-    return str(steps % 10**rollers).zfill(rollers)
 
 
 def manual_reading_at(store: Store, t_utc: int) -> int | None:
@@ -230,39 +211,11 @@ def correct(
         counter_wh = counter_wh_from_text(body.reading, rollers, settings.meter.decimals)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    if not body.force:
-        check_order(store, frame.t_utc, counter_wh)
-    modulus_wh = counter_modulus_wh(rollers, settings.meter.decimals)
+    limits = CounterLimits.for_meter(rollers, settings.meter.decimals, settings.gate.max_power_w)
     try:
-        add_manual_reading(store, frame.t_utc, counter_wh, int(time.time()), modulus_wh)
+        add_manual_reading(CounterStore(store), store, frame.t_utc, counter_wh, int(time.time()),
+                           limits, force=body.force)
     except EventError as error:
         raise HTTPException(422, str(error)) from None
     store.set_frame_status(frame_id, CORRECTED, frame.reason)
     return frame_view(get_frame(store, frame_id), store, settings)
-
-
-def check_order(store: Store, t_utc: int, counter_wh: int) -> None:
-    """A counter only grows: refuse a value below the reading before or above the one after."""
-    before = reading_before(store, t_utc + 1)
-    if before is not None and before.counter_wh > counter_wh:
-        raise HTTPException(
-            422,
-            f"{counter_wh / 1000:.1f} kWh is less than the reading before it"
-            f" ({before.counter_wh / 1000:.1f} kWh at {iso_utc(before.t_utc)})",
-        )
-    after = store.readings(t_utc + 1, 2**62, limit=1)
-    if after and after[0].counter_wh < counter_wh:
-        raise HTTPException(
-            422,
-            f"{counter_wh / 1000:.1f} kWh is more than the reading after it"
-            f" ({after[0].counter_wh / 1000:.1f} kWh at {iso_utc(after[0].t_utc)})",
-        )
-
-
-def reading_before(store: Store, t_utc: int) -> Reading | None:
-    """The newest reading before t_utc, looking back in growing windows (minute readings)."""
-    for window_s in (3600, 86400, 31 * 86400, 400 * 86400):
-        rows = store.readings(t_utc - window_s, t_utc)
-        if rows:
-            return rows[-1]
-    return None
