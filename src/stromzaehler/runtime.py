@@ -11,6 +11,7 @@ from .capture.loop import CaptureService
 from .capture.verdict import FrameHandler
 from .config import Settings
 from .light import HeldLight, open_light
+from .settings_hub import SettingsHub
 from .sources import FrameSource, open_source, resolve_source_spec
 from .store import Store
 
@@ -49,15 +50,17 @@ def build_disc_loop(settings: Settings, store: Store, service: CaptureService) -
         return None
     size = (settings.capture.width, settings.capture.height)
     light = service.light if isinstance(service.light, HeldLight) else None
-    return DiscLoop(
-        lambda: disc_frames_for(service.opened_source(), window, size),
+    loop = DiscLoop(
+        lambda: disc_frames_for(service.opened_source(), loop.window or window, size),
         store,
         geometry.revolutions_per_kwh,
         fps=settings.disc.fps,
         light=light,
         speed=settings.capture.speed,
         enabled=settings.disc.enabled,
+        window=window,
     )
+    return loop
 
 
 def refresh_consumption_in_background(settings: Settings, store: Store) -> threading.Thread:
@@ -96,7 +99,12 @@ def serve(settings: Settings) -> None:
     store = Store.open(settings.storage.data_dir)
     service = build_service(settings, store)
     disc_loop = build_disc_loop(settings, store, service)
-    app = create_app(settings, store, service, disc_loop)
+    # Every running part gets a settings change from the web at once.
+    hub = SettingsHub(settings)
+    hub.subscribe(service.reconfigure)
+    if disc_loop is not None:
+        hub.subscribe(disc_loop.reconfigure)
+    app = create_app(settings, store, service, disc_loop, hub)
     refresh_consumption_in_background(settings, store)
     service.start()
     if disc_loop is not None:

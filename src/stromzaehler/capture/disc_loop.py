@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from ..analytics.disc_power import PowerNow, power_now
-from ..config import Box
+from ..config import Box, Settings
 from ..light import HeldLight, NoLight
 from ..recognition.disc import DiscTracker, TrackerConfig
 from ..store import Store
@@ -238,7 +238,13 @@ class DiscLoop:
         tracker_config: TrackerConfig | None = None,
         speed: float = 1.0,
         enabled: bool = True,
+        window: Box | None = None,
     ) -> None:
+        """`window`: where the disc is in the frame, for a `frames_factory` that reads it from
+        the loop (runtime.py); `reconfigure` changes it and the rest while the loop runs."""
+        self.window = window
+        self._restart = threading.Event()
+        self._configured_enabled = enabled
         self._frames_factory = frames_factory
         self._frames: DiscFrameSource | None = None
         self.revolution_store = RevolutionStore(store)
@@ -280,6 +286,23 @@ class DiscLoop:
         else:
             self._enabled.clear()
         self.version += 1
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Take changed settings over at once (SettingsHub subscriber): rev/kWh and fps from
+        the next frame on; a moved window reopens the frames and starts the tracker afresh
+        (the rim it learned belongs to the old window); no window switches tracking off."""
+        geometry = settings.meter.geometry()
+        self.revolutions_per_kwh = geometry.revolutions_per_kwh
+        self.fps = settings.disc.fps
+        if geometry.disc_window != self.window:
+            self.window = geometry.disc_window
+            self._restart.set()
+            self.version += 1
+        # Only a changed setting switches: the switch on the power page stays as it was set.
+        wanted = settings.disc.enabled and self.window is not None
+        if wanted != self._configured_enabled:
+            self._configured_enabled = wanted
+            self.set_enabled(wanted)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="disc", daemon=True)
@@ -338,6 +361,11 @@ class DiscLoop:
 
     def step(self) -> int:
         """One frame: grab, track, store. Returns the number of revolutions it counted."""
+        if self._restart.is_set():
+            self._restart.clear()
+            self._close_frames()
+            self._tracker = DiscTracker(self._tracker_config)
+            self._last_usable_utc = None
         try:
             if self._frames is None:
                 self._frames = self._frames_factory()

@@ -15,6 +15,7 @@ from .. import __version__
 from ..capture.disc_loop import DiscLoop
 from ..capture.loop import CaptureService
 from ..config import Settings
+from ..settings_hub import SettingsHub
 from ..store import Store
 from . import (
     api_auth,
@@ -61,13 +62,21 @@ def create_app(
     store: Store,
     service: CaptureService | None,
     disc_loop: DiscLoop | None = None,
+    hub: SettingsHub | None = None,
 ) -> FastAPI:
+    """The app; settings changes go through `hub` (runtime.py subscribes the running parts).
+    Without a hub, one is made here with `service` and `disc_loop` subscribed."""
+    if hub is None:
+        hub = SettingsHub(settings)
+        for part in (service, disc_loop):
+            if part is not None:
+                hub.subscribe(part.reconfigure)
     app = FastAPI(
         title="stromzaehler-pi",
         version=__version__,
         description="Readings and consumption of a Ferraris electricity meter read by a camera.",
     )
-    app.state.context = AppContext(settings=settings, store=store, service=service)
+    app.state.context = AppContext(store=store, service=service, hub=hub)
     app.state.disc_loop = disc_loop
     for router in (
         api_live.router,

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 
 from ..capture.loop import CaptureService
 from ..config import Settings, save_ui_settings, validate_change
+from ..settings_hub import SettingsHub
 from ..store import Store
 
 SESSION_COOKIE = "stromzaehler_session"
@@ -61,18 +62,21 @@ class Sessions:
 
 @dataclass
 class AppContext:
-    settings: Settings
     store: Store
     service: CaptureService | None
+    hub: SettingsHub  # the current settings; every running part subscribed to its changes
     sessions: Sessions = field(default_factory=Sessions)
 
+    @property
+    def settings(self) -> Settings:
+        return self.hub.settings
+
     def update_settings(self, changes: dict[str, dict[str, Any]]) -> Settings:
-        """Validate, persist in the data folder and apply at once; ConfigError when invalid."""
+        """Validate, persist in the data folder and hand to every running part at once;
+        ConfigError when invalid."""
         settings = validate_change(self.settings, changes)
         save_ui_settings(self.settings.storage.data_dir, changes)
-        self.settings = settings
-        if self.service is not None:
-            self.service.reconfigure(settings)
+        self.hub.publish(settings)
         return settings
 
 

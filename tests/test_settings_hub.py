@@ -1,0 +1,100 @@
+"""A settings change reaches every running part at once: the hub, and the disc loop following
+a disc window moved over HTTP without a restart."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from fastapi.testclient import TestClient
+
+from stromzaehler.capture.disc_loop import CroppingDiscFrames, DiscLoop
+from stromzaehler.config import Box, load_settings
+from stromzaehler.settings_hub import SettingsHub
+from stromzaehler.simulator.disc_sequence import DiscWindowRenderer
+from stromzaehler.store import Store
+from stromzaehler.store.revolutions import RevolutionStore
+from stromzaehler.web.api_auth import set_password
+from stromzaehler.web.app import create_app
+
+START_UTC = 1_764_115_200
+FPS = 5.0
+DEG_PER_S = 36.0  # one revolution every 10 s
+OLD_WINDOW = Box(262, 355, 138, 52)  # where the camera sees only the cabinet wall
+NEW_WINDOW = Box(100, 60, 138, 52)  # where the disc really is
+
+
+def test_subscribers_get_every_change_and_can_leave():
+    settings = load_settings(environ={})
+    hub = SettingsHub(settings)
+    seen: list[float] = []
+    unsubscribe = hub.subscribe(lambda s: seen.append(s.capture.interval_s))
+
+    def broken(_settings) -> None:
+        raise RuntimeError("a part that fails")
+
+    hub.subscribe(broken)
+    later: list[float] = []
+    hub.subscribe(lambda s: later.append(s.capture.interval_s))
+    changed = settings.model_copy(update={"capture": settings.capture.model_copy(
+        update={"interval_s": 30.0})})
+    hub.publish(changed)
+    assert hub.settings is changed
+    assert seen == [30.0] and later == [30.0]  # the failing part kept nobody from the change
+    unsubscribe()
+    hub.publish(settings)
+    assert seen == [30.0] and later == [30.0, settings.capture.interval_s]
+
+
+class Camera:
+    """640x480 frames with the rendered disc window at NEW_WINDOW, on a clock of its own."""
+
+    def __init__(self) -> None:
+        self.t_utc = float(START_UTC)
+        self.renderer = DiscWindowRenderer(seed=3)
+
+    def capture(self) -> np.ndarray:
+        self.t_utc += 1.0 / FPS
+        frame = np.full((480, 640, 3), 90, np.uint8)
+        window = self.renderer.render((self.t_utc * DEG_PER_S) % 360.0, self.t_utc)
+        x, y, w, h = NEW_WINDOW.x, NEW_WINDOW.y, NEW_WINDOW.w, NEW_WINDOW.h
+        frame[y : y + h, x : x + w] = cv2.resize(window, (w, h), interpolation=cv2.INTER_LINEAR)
+        return frame
+
+    def clock(self) -> float:
+        return self.t_utc
+
+
+def test_the_disc_loop_follows_a_window_moved_over_http(tmp_path):
+    settings = load_settings(environ={}, overrides={
+        "storage": {"data_dir": str(tmp_path)},
+        "meter": {"disc_window": OLD_WINDOW.as_list(), "revolutions_per_kwh": 75.0},
+    })
+    store = Store.open(tmp_path)
+    camera = Camera()
+    opened: list[Box] = []
+
+    def frames() -> CroppingDiscFrames:
+        opened.append(loop.window)
+        return CroppingDiscFrames(camera.capture, loop.window, clock=camera.clock)
+
+    loop = DiscLoop(frames, store, 75.0, fps=FPS, window=OLD_WINDOW)
+    set_password(store, "correct horse")
+    client = TestClient(create_app(settings, store, None, loop))
+    token = client.post("/api/login", json={"password": "correct horse"}).json()["csrf_token"]
+
+    for _ in range(300):  # a minute on the wall: no disc there, nothing counted
+        loop.step()
+    assert RevolutionStore(store).count() == 0
+
+    geometry = client.get("/api/setup/geometry").json()
+    geometry.update(disc_window=NEW_WINDOW.as_list(), revolutions_per_kwh=96.0)
+    response = client.put("/api/setup/geometry", json=geometry, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200, response.text
+    assert loop.window == NEW_WINDOW and loop.revolutions_per_kwh == 96.0
+
+    counted = sum(loop.step() for _ in range(600))  # two minutes on the disc: 12 revolutions
+    assert opened == [OLD_WINDOW, NEW_WINDOW]
+    assert 10 <= counted <= 12  # the tracker learns the new window's rim first
+    assert loop.state().tracking == "tracking"
+    # the power follows the new plate value: 1 revolution per 10 s at 96 rev/kWh = 3750 W
+    assert abs(loop.power(camera.t_utc).power_w - 3750.0) < 100
