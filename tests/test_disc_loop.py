@@ -10,18 +10,17 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from stromzaehler.capture.disc_loop import (
+from stromzaehler.capture.disc_loop import DiscLoop
+from stromzaehler.config import Box, load_settings
+from stromzaehler.light import HeldLight, NoLight
+from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
+from stromzaehler.sources.disc import (
     CroppingDiscFrames,
-    DiscLoop,
     FilesDiscFrames,
-    HeldLight,
     SimulatedDiscFrames,
     crop_window,
     disc_frames_for,
 )
-from stromzaehler.config import Box, load_settings
-from stromzaehler.light import NoLight
-from stromzaehler.simulator.disc_sequence import DiscSequence, constant_power
 from stromzaehler.store import Store
 from stromzaehler.store.revolutions import RevolutionStore
 from stromzaehler.web.api_auth import set_password

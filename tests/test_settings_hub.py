@@ -7,10 +7,11 @@ import cv2
 import numpy as np
 from fastapi.testclient import TestClient
 
-from stromzaehler.capture.disc_loop import CroppingDiscFrames, DiscLoop
+from stromzaehler.capture.disc_loop import DiscLoop
 from stromzaehler.config import Box, load_settings
 from stromzaehler.settings_hub import SettingsHub
 from stromzaehler.simulator.disc_sequence import DiscWindowRenderer
+from stromzaehler.sources.disc import CroppingDiscFrames
 from stromzaehler.store import Store
 from stromzaehler.store.revolutions import RevolutionStore
 from stromzaehler.web.api_auth import set_password

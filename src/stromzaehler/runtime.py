@@ -6,13 +6,14 @@ import logging
 import threading
 import time
 
-from .capture.disc_loop import DiscLoop, disc_frames_for
+from .capture.disc_loop import DiscLoop
 from .capture.loop import CaptureService
 from .capture.verdict import FrameHandler
 from .config import Settings
 from .light import HeldLight, open_light
 from .settings_hub import SettingsHub
 from .sources import FrameSource, open_source, resolve_source_spec
+from .sources.disc import disc_frames_for
 from .store import Store
 
 log = logging.getLogger(__name__)
