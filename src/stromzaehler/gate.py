@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from .status import Reason
+
 
 class _Readable(Protocol):
     @property
@@ -146,6 +148,13 @@ class Gate:
         last = self._history[-1]
         return last.t_utc, last.counter_wh
 
+    def clock_went_backwards(self, t_utc: int) -> bool:
+        """The one clock rule: a frame must come after the last accepted reading and after every
+        reading waiting for confirmation (a Pi without a real-time clock can start in the past)."""
+        if self._history and t_utc <= self._history[-1].t_utc:
+            return True
+        return bool(self._pending) and t_utc <= self._pending[-1].t_utc
+
     def restore(self, recent: Sequence[_Stored]) -> None:
         """Start from stored accepted readings (any order); the newest becomes the anchor."""
         self._history.clear()
@@ -154,13 +163,15 @@ class Gate:
             self._remember(_Point(int(reading.t_utc), int(reading.counter_wh), 1.0))
 
     def check(self, reading: _Readable, t_utc: int) -> GateDecision:
-        unsure = reading.reason == "low_confidence" or (
+        if self.clock_went_backwards(t_utc):
+            return GateDecision(False, Reason.CLOCK_BACKWARDS)
+        unsure = reading.reason == Reason.LOW_CONFIDENCE or (
             reading.reason is None and reading.confidence < self.min_confidence
         )
         if reading.reason is not None and not unsure:
             return GateDecision(False, reading.reason)
         if reading.counter_wh is None:
-            return GateDecision(False, reading.reason or "unreadable")
+            return GateDecision(False, reading.reason or Reason.UNREADABLE)
         position = getattr(reading, "position_steps", None)
         point = _Point(
             int(t_utc),
@@ -172,17 +183,13 @@ class Gate:
             if self._repeats_anchor(point):
                 self._accept(point)
                 return GateDecision(True, None, point.counter_wh)
-            return GateDecision(False, "low_confidence")
-        if self._history and point.t_utc <= self._history[-1].t_utc:
-            return GateDecision(False, "clock")
-        if self._pending and point.t_utc <= self._pending[-1].t_utc:
-            return GateDecision(False, "clock")
+            return GateDecision(False, Reason.LOW_CONFIDENCE)
         if not self._history:
-            verdict = "unconfirmed"
+            verdict = Reason.UNCONFIRMED
         else:
             verdict = self._verdict(self._history[-1], point, use_rate=True)
             if verdict is None and point.t_utc - self._history[-1].t_utc > self.gap_s:
-                verdict = "unconfirmed"
+                verdict = Reason.UNCONFIRMED
         if verdict is None:
             self._accept(point)
             return GateDecision(True, None, point.counter_wh)
@@ -207,7 +214,7 @@ class Gate:
         )
 
     def _try_confirm(self, point: _Point, verdict: str) -> GateDecision:
-        fits_anchor = verdict == "unconfirmed"
+        fits_anchor = verdict == Reason.UNCONFIRMED
         chain = self._agreeing_chain(point, fits_anchor)
         needed = self.confirm_frames if fits_anchor else self.reanchor_frames
         span_s = point.t_utc - chain[0].t_utc
@@ -247,7 +254,7 @@ class Gate:
         """None when `after` may follow `before`; else the reason it may not."""
         elapsed_s = after.t_utc - before.t_utc
         if elapsed_s <= 0:
-            return "clock"
+            return Reason.CLOCK_BACKWARDS
         delta_wh = after.counter_wh - before.counter_wh
         allowed_wh = self.step_wh + self.max_power_w * elapsed_s / 3600.0
         if delta_wh < 0 and self.rollover_wh is not None:
@@ -255,19 +262,19 @@ class Gate:
             if wrapped_wh <= allowed_wh:
                 delta_wh = wrapped_wh
         if delta_wh < 0:
-            return "decreasing"
+            return Reason.DECREASING
         if delta_wh > allowed_wh:
-            return "too_fast"
+            return Reason.TOO_FAST
         if not use_rate or delta_wh == 0:
             return None
         if delta_wh > self._rate_allowance_wh(elapsed_s):
-            return "unconfirmed"
+            return Reason.UNCONFIRMED
         if self._position_jumped(before, after, elapsed_s):
-            return "unconfirmed"
+            return Reason.UNCONFIRMED
         # Moving the counter on claims more than repeating it: an unsure rise waits for the
         # next frames (a hand over a last roller at 8.42 read as 9.0 with confidence 0.64).
         if after.confidence < self.min_confidence_rising:
-            return "unconfirmed"
+            return Reason.UNCONFIRMED
         return None
 
     def _position_jumped(self, before: _Point, after: _Point, elapsed_s: int) -> bool:

@@ -19,6 +19,7 @@ from .. import __version__
 from ..config import Settings
 from ..light import HeldLight, Light, NoLight, lit, open_light
 from ..sources import Frame, FrameSource, SourceError
+from ..status import FrameStatus
 from .verdict import FrameHandler, Outcome
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class CaptureService:
                 outcome = self.handler.handle(frame)
             except Exception as error:
                 log.exception("handling the frame failed")
-                outcome = Outcome(status="failed", reason=f"internal error: {error}")
+                outcome = Outcome(status=FrameStatus.FAILED, reason=f"internal error: {error}")
             try:
                 self.live.publish(frame, outcome)
             except Exception as error:

@@ -19,7 +19,8 @@ from ..clock import clock_synchronised
 from ..config import Settings
 from ..gate import Gate
 from ..sources import Frame
-from ..store import Reading, Store
+from ..status import FrameStatus, Reason
+from ..store import Store
 
 if TYPE_CHECKING:
     from .reader_setup import Recognizer
@@ -96,7 +97,8 @@ class FrameHandler:
     def handle(self, frame: Frame) -> Outcome:
         t_utc = int(frame.captured_at_utc)
         outcome = self._judge(frame, t_utc)
-        image_path = self._keep_image(frame, t_utc) if outcome.status == "rejected" else None
+        rejected = outcome.status == FrameStatus.REJECTED
+        image_path = self._keep_image(frame, t_utc) if rejected else None
         frame_id = self.store.log_frame(
             t_utc,
             frame.source,
@@ -114,7 +116,7 @@ class FrameHandler:
     def _judge(self, frame: Frame, t_utc: int) -> Outcome:
         self._last_image = frame.image
         if self.recognizer is None or self.gate is None:
-            return Outcome(status="unread")
+            return Outcome(status=FrameStatus.UNREAD)
         last = self.store.last_reading()
         if last is not None and self.gate.anchor != (last.t_utc, last.counter_wh):
             # The store changed behind the gate's back (a manual reading or a correction).
@@ -131,12 +133,12 @@ class FrameHandler:
             ],
             "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
         }
-        clock_problem = self._clock_problem(t_utc, last)
-        if clock_problem:
-            return Outcome(status="rejected", reason=clock_problem, **read)
+        if self.require_clock_sync and not self.clock_ok():
+            return Outcome(status=FrameStatus.REJECTED, reason=Reason.CLOCK_UNSYNCHRONISED, **read)
+        # The gate owns the one clock rule: after the last accepted reading, or clock_backwards.
         decision = self.gate.check(result, t_utc)
         if not decision.accepted:
-            return Outcome(status="rejected", reason=decision.reason, **read)
+            return Outcome(status=FrameStatus.REJECTED, reason=decision.reason, **read)
         # Committed before the next capture starts: nothing accepted is lost by a crash.
         # Earlier frames that this one confirmed (after a gap or at the start) come along.
         self.store.add_readings_bulk(
@@ -145,14 +147,7 @@ class FrameHandler:
         )
         if not self.recognizer.has_reference:
             self.recognizer.set_reference(frame.image)
-        return Outcome(status="accepted", **read)
-
-    def _clock_problem(self, t_utc: int, last: Reading | None) -> str | None:
-        if last is not None and t_utc <= last.t_utc:
-            return "clock_backwards"
-        if self.require_clock_sync and not self.clock_ok():
-            return "clock_unsynchronised"
-        return None
+        return Outcome(status=FrameStatus.ACCEPTED, **read)
 
     def _keep_image(self, frame: Frame, t_utc: int) -> str | None:
         if self.frames_dir is None or self.keep_rejected == 0:

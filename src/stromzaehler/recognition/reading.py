@@ -33,6 +33,7 @@ import numpy as np
 from stromzaehler.config import Box, MeterGeometry
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 from stromzaehler.recognition.digits import DigitReading
+from stromzaehler.status import Reason
 
 CarryMode = Literal["geared", "abrupt"]
 
@@ -283,20 +284,20 @@ class MeterReader:
         repeated = fingerprint == self._last_fingerprint
         self._last_fingerprint = fingerprint
         if repeated:
-            return FrameReading(None, None, [], 0.0, "frozen", boxes)
+            return FrameReading(None, None, [], 0.0, Reason.FROZEN, boxes)
         alignment = None
         if self.reference is not None:
             alignment = self.reference.register(frame_bgr, hint=self._last_matrix)
             if alignment.ok:
                 self._last_matrix = alignment.matrix
             else:
-                return FrameReading(None, None, [], 0.0, "alignment", boxes, alignment)
+                return FrameReading(None, None, [], 0.0, Reason.ALIGNMENT, boxes, alignment)
             boxes = [alignment.map_box(b) for b in boxes]
         matrix = alignment.matrix if alignment is not None else None
         in_view = [box_in_view(frame_bgr.shape, b, matrix) for b in self.geometry.digit_boxes]
         hidden = self._hidden_leading_rollers(in_view, previous_wh)
         if hidden is None:
-            return FrameReading(None, None, [], 0.0, "out_of_view", boxes, alignment)
+            return FrameReading(None, None, [], 0.0, Reason.OUT_OF_VIEW, boxes, alignment)
         in_sight = self.geometry.digit_boxes[hidden:]
         digits = self.model.read([crop_aligned(frame_bgr, box, matrix) for box in in_sight])
         return self.compose_digits(digits, previous_wh, boxes, alignment, hidden)
@@ -339,7 +340,7 @@ class MeterReader:
             carried = [DigitReading(None, float(d), 0.0) for d in composition.digits[:hidden]]
             digits = carried + list(digits)
         counter_wh = steps_to_wh(int(composition.reading), decimals)
-        reason = None if confidence >= self.min_confidence else "low_confidence"
+        reason = None if confidence >= self.min_confidence else Reason.LOW_CONFIDENCE
         return FrameReading(
             composition.reading,
             counter_wh,

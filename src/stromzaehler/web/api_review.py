@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
 from ..config import Settings
 from ..geometry import counter_wh_from_text, roller_digits
+from ..status import FrameStatus
 from ..store import FrameRecord, Store
 from ..store.counters import CounterStore
 from ..typed_reading import CounterLimits
@@ -29,7 +30,7 @@ from .api_live import iso_utc
 from .deps import get_settings, get_store, require_reader, require_user
 from .frame_images import ImageError, cut_box, encode_png, read_image
 
-CORRECTED, UNREADABLE = "corrected", "unreadable"
+CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE
 EXPORT_FRAMES_MAX = 5000
 
 router = APIRouter(prefix="/api/frames", tags=["review"])

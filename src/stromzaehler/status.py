@@ -1,0 +1,38 @@
+"""Frame statuses and reasons: the one list that the store, the API, the review page and
+`web/static/js/i18n.js` follow (tests/test_status.py checks that i18n.js has a text for each).
+
+StrEnum members are plain strings: they compare equal to the stored text and serialise to it
+in JSON, so the database and the HTTP API stay as they were.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FrameStatus(StrEnum):
+    """What became of a captured frame (frames.status)."""
+
+    ACCEPTED = "accepted"  # read and let through by the gate: a stored reading
+    REJECTED = "rejected"  # read or tried, kept out; its image is kept for review
+    UNREAD = "unread"  # no reader configured yet
+    FAILED = "failed"  # the capture or the reader broke (reason: the error)
+    CORRECTED = "corrected"  # a rejected frame the owner typed the reading for
+    UNREADABLE = "unreadable"  # a rejected frame the owner marked as unreadable
+
+
+class Reason(StrEnum):
+    """Why a frame was rejected (frames.reason); the reader's reasons come first."""
+
+    FROZEN = "frozen"  # the same image as the frame before: the camera is stuck
+    ALIGNMENT = "alignment"  # the counter was not found in the frame
+    OUT_OF_VIEW = "out_of_view"  # a roller is not fully in the picture
+    LOW_CONFIDENCE = "low_confidence"  # digits not read with confidence
+    UNREADABLE = "unreadable"  # no counter value came out, for no other reason
+    # The one clock rule (gate): a frame's time must lie after the last accepted reading and
+    # after every reading waiting for confirmation.
+    CLOCK_BACKWARDS = "clock_backwards"
+    CLOCK_UNSYNCHRONISED = "clock_unsynchronised"  # NTP has not set the clock yet
+    DECREASING = "decreasing"  # less than the last accepted reading
+    TOO_FAST = "too_fast"  # more energy than the maximum plausible power allows
+    UNCONFIRMED = "unconfirmed"  # a jump that waits for agreeing frames
