@@ -18,6 +18,7 @@ import numpy as np
 from ..clock import clock_synchronised
 from ..config import Settings
 from ..gate import Gate
+from ..recognition.result_view import reading_view
 from ..sources import Frame
 from ..status import FrameStatus, Reason
 from ..store import Store
@@ -123,16 +124,9 @@ class FrameHandler:
             self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
         reader = self.recognizer.reader
         result = reader.read(frame.image, previous_wh=last.counter_wh if last else None)
-        read = {
-            "reading": result.reading,
-            "counter_wh": result.counter_wh,
-            "confidence": float(result.confidence),
-            "digits": [
-                {"digit": d.digit, "value": round(float(d.value), 3), "confidence": d.confidence}
-                for d in result.digits
-            ],
-            "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
-        }
+        view = reading_view(result)
+        kept = ("reading", "counter_wh", "confidence", "digits", "boxes")
+        read = {key: view[key] for key in kept}
         if self.require_clock_sync and not self.clock_ok():
             return Outcome(status=FrameStatus.REJECTED, reason=Reason.CLOCK_UNSYNCHRONISED, **read)
         # The gate owns the one clock rule: after the last accepted reading, or clock_backwards.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, ConfigError, MeterGeometry
+from stromzaehler.recognition.result_view import digit_view, reading_view
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,15 +129,6 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _digit_json(reading: Any) -> dict[str, Any]:
-    return {
-        "digit": reading.digit,
-        # 9.9996 rounds to 10.0, which is 0.0 on the roller's [0, 10) scale.
-        "value": round(float(reading.value), 3) % 10.0,
-        "confidence": round(float(reading.confidence), 4),
-    }
-
-
 def run_read(args: argparse.Namespace) -> int:
     from stromzaehler.recognition.align import load_reference
     from stromzaehler.recognition.reading import MeterReader
@@ -159,17 +151,9 @@ def run_read(args: argparse.Namespace) -> int:
     reader = MeterReader(geometry, model=model, reference=reference, carry=args.carry)
     for path, image in zip(args.images, images, strict=True):
         result = reader.read(image)
-        record = {
-            "file": str(path),
-            "reading": result.reading,
-            "value_kwh": None if result.counter_wh is None else result.counter_wh / 1000,
-            "counter_wh": result.counter_wh,
-            "accepted": result.reason is None,
-            "reason": result.reason,
-            "confidence": round(float(result.confidence), 4),
-            "digits": [_digit_json(d) for d in result.digits],
-            "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
-        }
+        view = reading_view(result)
+        record = {"file": str(path), **view, "value_kwh": view["kwh"],
+                  "accepted": result.reason is None}
         if args.json:
             print(json.dumps(record), flush=True)
         else:
@@ -193,7 +177,7 @@ def run_digits(args: argparse.Namespace) -> int:
     for path, image in zip(args.images, images, strict=True):
         crops = [image] if boxes is None else [crop_aligned(image, b, None) for b in boxes]
         for index, reading in enumerate(model.read(crops)):
-            record = {"file": str(path), **_digit_json(reading)}
+            record = {"file": str(path), **digit_view(reading)}
             if boxes is not None:
                 record["box"] = index
             if args.json:

@@ -22,13 +22,13 @@ from pydantic import BaseModel
 from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
 from ..config import Settings
 from ..geometry import counter_wh_from_text, roller_digits
+from ..sources.images import ImageError, box_png, box_pngs
 from ..status import FrameStatus
 from ..store import FrameRecord, Store
 from ..store.counters import CounterStore
 from ..typed_reading import CounterLimits
 from .api_live import iso_utc
 from .deps import get_settings, get_store, require_reader, require_user
-from .frame_images import ImageError, cut_box, encode_png, read_image
 
 CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE
 EXPORT_FRAMES_MAX = 5000
@@ -93,7 +93,7 @@ def crop_png(frame: FrameRecord, index: int, settings: Settings) -> bytes:
     if not 0 <= index < len(boxes):
         raise HTTPException(404, f"frame {frame.id} has no digit box {index}")
     try:
-        return encode_png(cut_box(read_image(str(frame_image_path(frame, settings))), boxes[index]))
+        return box_png(str(frame_image_path(frame, settings)), boxes[index])
     except ImageError as error:
         raise HTTPException(404, str(error)) from None
 
@@ -134,13 +134,11 @@ def export_labelled_crops(
             if view["label"] is None or not view["has_image"]:
                 continue
             try:
-                image = read_image(str(frame_image_path(frame, settings)))
+                pngs = box_pngs(str(frame_image_path(frame, settings)), view["boxes"])
             except (HTTPException, ImageError):
                 continue
-            for roller, (box, digit) in enumerate(zip(view["boxes"], view["label"], strict=False)):
-                try:
-                    png = encode_png(cut_box(image, box))
-                except ImageError:
+            for roller, (png, digit) in enumerate(zip(pngs, view["label"], strict=False)):
+                if png is None:
                     continue
                 name = f"f{frame.id:06d}_r{roller}.png"
                 archive.writestr(name, png)

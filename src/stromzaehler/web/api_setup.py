@@ -1,20 +1,21 @@
 """Set-up of the meter geometry: read and save the boxes, test-read them, propose them.
 
-Test read and proposal work on the newest live frame. Both need the recognition package; while
-the reader or the digit model is not available they answer 503 with the reason.
+Test read and proposal work on the newest live frame (capture/setup_reads.py); while the digit
+model cannot be loaded the test read answers 503 with the reason.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 
+from ..capture import setup_reads
 from ..capture.loop import CaptureService
 from ..config import ConfigError, MeterSettings, Settings
+from ..sources.images import ImageError
 from .api_live import iso_utc
 from .deps import (
     AppContext,
@@ -24,7 +25,6 @@ from .deps import (
     require_reader,
     require_user,
 )
-from .frame_images import ImageError, decode_jpeg
 
 router = APIRouter(prefix="/api/setup", tags=["setup"])
 
@@ -54,14 +54,11 @@ def parse_meter(body: dict[str, Any], current: MeterSettings) -> MeterSettings:
         raise HTTPException(422, f"meter.{key}: {message}") from None
 
 
-def live_image(service: CaptureService) -> tuple[Any, float | None]:
+def live_jpeg(service: CaptureService) -> tuple[bytes, float | None]:
     _, jpeg, captured_at = service.live.snapshot()
     if jpeg is None:
         raise HTTPException(503, "no frame captured yet: wait for the first capture")
-    try:
-        return decode_jpeg(jpeg), captured_at
-    except ImageError as error:
-        raise HTTPException(500, str(error)) from None
+    return jpeg, captured_at
 
 
 def digit_model(request: Request) -> Any:
@@ -70,9 +67,7 @@ def digit_model(request: Request) -> Any:
         model = getattr(request.app.state, "setup_digit_model", None)
         if model is None:
             try:
-                from ..recognition.digits import DigitModel
-
-                model = DigitModel.load()
+                model = setup_reads.load_digit_model()
             except Exception as error:
                 raise HTTPException(
                     503, f"test read is not available: the digit model cannot be loaded ({error})"
@@ -105,26 +100,12 @@ def test_read(
 ) -> dict:
     """What the reader gets from the newest frame with the given (unsaved) geometry."""
     meter = parse_meter(body, settings.meter)
+    jpeg, captured_at = live_jpeg(service)
     try:
-        from ..recognition.reading import MeterReader
-    except ImportError as error:
-        raise HTTPException(503, f"test read is not available: no reader yet ({error})") from None
-    image, captured_at = live_image(service)
-    reader = MeterReader(meter.geometry(), model=digit_model(request))
-    result = reader.read(image)
-    return {
-        "captured_at": iso_utc(captured_at) if captured_at else None,
-        "reading": result.reading,
-        "counter_wh": result.counter_wh,
-        "kwh": None if result.counter_wh is None else result.counter_wh / 1000,
-        "confidence": float(result.confidence),
-        "reason": result.reason,
-        "digits": [
-            {"digit": d.digit, "value": round(float(d.value), 3), "confidence": float(d.confidence)}
-            for d in result.digits
-        ],
-        "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
-    }
+        view = setup_reads.read_with_geometry(jpeg, meter.geometry(), digit_model(request))
+    except ImageError as error:
+        raise HTTPException(500, str(error)) from None
+    return {"captured_at": iso_utc(captured_at) if captured_at else None, **view}
 
 
 @router.get("/propose", dependencies=[Depends(require_user)])
@@ -134,18 +115,12 @@ def propose(
     service: CaptureService = Depends(get_service),
 ) -> dict:
     """Digit boxes found automatically on the newest frame (not saved)."""
-    try:
-        locate = importlib.import_module("stromzaehler.recognition.locate")
-    except ImportError:
-        raise HTTPException(
-            503, "automatic boxes are not available yet (no stromzaehler.recognition.locate)"
-        ) from None
-    image, captured_at = live_image(service)
+    jpeg, captured_at = live_jpeg(service)
     count = digits or len(settings.meter.digit_boxes)
-    boxes = locate.propose_boxes(image, count)
+    try:
+        boxes = setup_reads.proposed_boxes(jpeg, count)
+    except ImageError as error:
+        raise HTTPException(500, str(error)) from None
     if not boxes:
         raise HTTPException(422, f"no {count} digit boxes found on the newest frame")
-    return {
-        "captured_at": iso_utc(captured_at) if captured_at else None,
-        "digit_boxes": [[int(b.x), int(b.y), int(b.w), int(b.h)] for b in boxes],
-    }
+    return {"captured_at": iso_utc(captured_at) if captured_at else None, "digit_boxes": boxes}

@@ -1,6 +1,7 @@
-"""JPEG/PNG in and out and digit crops cut at stored boxes: the web layer's only OpenCV use.
+"""JPEG/PNG in and out and digit crops cut at stored boxes.
 
-Kept to this module so the routes deal in bytes and boxes, never in image arrays.
+The web routes call `box_png` and `decode_jpeg`'s users in capture/ with bytes and boxes and
+never see an image array: OpenCV stays below the web layer.
 """
 
 from __future__ import annotations
@@ -45,3 +46,21 @@ def encode_png(image: np.ndarray) -> bytes:
     if not ok:
         raise ImageError("PNG encoding failed")
     return encoded.tobytes()
+
+
+def box_png(path: str, box: Sequence[int]) -> bytes:
+    """The part of the image file inside [x, y, w, h] as PNG (a digit crop for review)."""
+    return encode_png(cut_box(read_image(path), box))
+
+
+def box_pngs(path: str, boxes: Sequence[Sequence[int]]) -> list[bytes | None]:
+    """One PNG per box of the image file (None for a box outside it); ImageError when the file
+    cannot be read."""
+    image = read_image(path)
+    pngs: list[bytes | None] = []
+    for box in boxes:
+        try:
+            pngs.append(encode_png(cut_box(image, box)))
+        except ImageError:
+            pngs.append(None)
+    return pngs
