@@ -1,6 +1,8 @@
 """Count the Ferraris disc's revolutions from small crops of the disc window.
 
-Pure: frames (a crop and its time) in, revolution events out; no camera, clock or SQL.
+Pure: frames (a crop and its time) in, revolution events out; no camera, clock or SQL. What a
+single frame shows (the rim profile and the mark on it) is disc_rim.py; this module turns the
+mark's positions over time into revolutions.
 
 Each frame is reduced to a profile: the mean colour of the rim band in each of `columns`
 columns. The tracker learns what the rim looks like without the mark (a per-column background,
@@ -26,23 +28,11 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
+from .disc_rim import Observation, RimProfile, TrackerConfig
 
-@dataclass(frozen=True)
-class TrackerConfig:
-    columns: int = 48  # profile resolution across the window
-    learn_frames: int = 25  # usable frames before tracking starts (5 s at 5 frames/s)
-    min_contrast: float = 0.15  # relative darkening of the rim that can be a mark
-    noise_factor: float = 5.0  # ... and at least this many times the learned flicker
-    hysteresis: float = 0.12  # of the half window, around the middle
-    visible_half_arc_deg: float = 35.0  # the window shows the rim over +-35 degrees
-    glare_share: float = 0.5  # light added over the dark slot, of the rim's own: glare
-    background_rate: float = 0.003  # per frame, where the rim is seen without the mark
-    brighten_rate: float = 0.03  # background catches up fast where the rim got brighter
-    max_gap_s: float = 10.0  # unusable longer than this: the next interval is not trusted
-    direction: int = 0  # +1 left to right, -1 right to left, 0 learn from the first passes
+__all__ = ["DiscTracker", "Observation", "Revolution", "TrackerConfig"]
 
 
 @dataclass(frozen=True)
@@ -50,14 +40,6 @@ class Revolution:
     t_utc: float  # when the mark passed the middle of the window
     continuous: bool  # tracked without a long gap since the previous revolution
     method: str  # "crossing" (seen both sides) or "extrapolated"
-
-
-@dataclass(frozen=True)
-class Observation:
-    status: str  # learning | mark | clear | obscured | unusable | dropped
-    position: float | None = None  # p in [-1, 1] along the direction of travel
-    contrast: float = 0.0
-    width: int = 0  # columns the mark covers
 
 
 @dataclass
@@ -102,12 +84,7 @@ class DiscTracker:
         self.config = config or TrackerConfig()
         self.direction = self.config.direction
         self._direction_votes = 0
-        self._learn: list[np.ndarray] = []
-        self._rim_rows: np.ndarray | None = None
-        self._slot_rows: np.ndarray | None = None
-        self._background: np.ndarray | None = None  # columns x channels
-        self._slot_level: np.ndarray | None = None  # columns x channels
-        self._noise: np.ndarray | None = None  # columns x channels: darkening noise
+        self._rim = RimProfile(self.config)
         self._pass: _Pass | None = None
         self._seen_free_s = 0.0  # time since the pass's last sighting, mark visible if there
         self._last_t: float | None = None
@@ -123,7 +100,7 @@ class DiscTracker:
     # public -------------------------------------------------------------------------------
     @property
     def learning(self) -> bool:
-        return self._background is None
+        return not self._rim.learned
 
     def update(self, t_utc: float, crop: np.ndarray | None) -> list[Revolution]:
         """One frame; crop None means the frame was dropped."""
@@ -156,129 +133,19 @@ class DiscTracker:
         return revolutions
 
     # image -> observation ----------------------------------------------------------------
-    def _small(self, crop: np.ndarray) -> np.ndarray:
-        image = crop if crop.ndim == 3 else crop[:, :, None]
-        height = image.shape[0]
-        small = cv2.resize(image, (self.config.columns, height), interpolation=cv2.INTER_AREA)
-        return small.reshape(height, self.config.columns, -1).astype(np.float32)
-
     def _observe(self, crop: np.ndarray | None) -> Observation:
         if crop is None:
             return Observation("dropped")
-        if self._background is None:
-            self._learn_frame(crop)
+        if not self._rim.learned:
+            self._rim.learn(crop)
             return Observation("learning")
-        cfg = self.config
-        small = self._small(crop)
-        raw_rim = small[self._rim_rows].mean(axis=0)  # columns x channels
-        slot = small[self._slot_rows].mean(axis=0)
-        background, slot_level = self._background, self._slot_level
-        assert slot_level is not None and self._noise is not None
-        # Light reflected by the glass adds to the rim what it adds to the dark slot above it.
-        added = np.maximum(slot - slot_level, 0.0)
-        rim = raw_rim - added
-        added_share = added.sum(axis=1) / background.sum(axis=1)
-        glare = (added_share > cfg.glare_share) | (raw_rim.max(axis=1) > 240.0)
-        usable = ~glare
-        if usable.sum() < cfg.columns // 3:
-            return Observation("unusable")
-        level = rim.sum(axis=1)
-        expected = background.sum(axis=1)
-        gain = float(np.median(level[usable] / expected[usable]))
-        if not 0.5 < gain < 2.0:
-            return Observation("unusable")  # LED off, or the window washed out
-        self._adapt_slot(slot)
-        rim /= gain
-        # Relative darkening per colour channel; the floor keeps unlit channels (green under
-        # a red LED) from turning noise into contrast.
-        darkening = (background - rim) / (background + 20.0)
-        z = (darkening / self._noise).max(axis=1)
-        contrast = darkening.max(axis=1)
-        candidate = (z > cfg.noise_factor) & (contrast > cfg.min_contrast) & usable
-        run = _strongest_run(candidate, contrast)
-        if run is not None:
-            start, stop = run
-            width = stop - start
-            weights = contrast[start:stop]
-            peak = float(weights.max())
-            if width > cfg.columns // 2:
-                return Observation("unusable")  # a wide shadow is no mark
-            edge = start == 0 or stop == cfg.columns
-            if width >= 2 or edge:
-                self._adapt(rim, darkening, usable, (start, stop), gain, added_share)
-                centre = float((np.arange(start, stop) * weights).sum() / weights.sum())
-                p = (2.0 * (centre + 0.5) / cfg.columns - 1.0) * (self.direction or 1)
-                return Observation("mark", p, peak, width)
-        self._adapt(rim, darkening, usable, None, gain, added_share)
-        if self._pass is not None:
+        observation, glare = self._rim.observe(crop, self.direction)
+        if observation.status == "clear" and glare is not None and self._pass is not None:
             # Glare over where the mark should be: not seeing it there proves nothing.
             expected_column = self._expected_column()
             if expected_column is not None and glare[expected_column]:
                 return Observation("obscured")
-        return Observation("clear")
-
-    def _learn_frame(self, crop: np.ndarray) -> None:
-        cfg = self.config
-        self._learn.append(self._small(crop))
-        if len(self._learn) < cfg.learn_frames:
-            return
-        frames = np.stack(self._learn)  # frames x rows x columns x channels
-        self._learn.clear()
-        rows = np.median(frames.mean(axis=(2, 3)), axis=0)
-        low, high = float(rows.min()), float(rows.max())
-        if high - low < 10.0:
-            return  # no rim to be seen (LED off, lens covered): learn again
-        self._rim_rows = rows >= low + 0.5 * (high - low)
-        self._slot_rows = rows <= low + 0.2 * (high - low)
-        rims = frames[:, self._rim_rows].mean(axis=1)  # frames x columns x channels
-        # A moving mark darkens each column in a few frames only: a high percentile is the
-        # rim without it. A mark that sat still is removed later by the fast brightening rate.
-        self._background = np.percentile(rims, 80, axis=0).astype(np.float32)
-        self._slot_level = np.percentile(frames[:, self._slot_rows].mean(axis=1), 20, axis=0)
-        gains = np.median(rims.sum(axis=2) / self._background.sum(axis=1), axis=1)
-        darkening = (self._background - rims / gains[:, None, None]) / (self._background + 20.0)
-        spread = np.median(np.abs(darkening - np.median(darkening, axis=0)), axis=0) * 1.5
-        self._noise = np.maximum(spread, 0.01).astype(np.float32)
-
-    def _adapt_slot(self, slot: np.ndarray) -> None:
-        # The dark slot's own level (black level and stray LED light) hardly changes; a
-        # reflection on the glass must stay measured against it, so it rises very slowly.
-        level = self._slot_level
-        assert level is not None
-        rate = np.where(slot < level, 0.01, 1e-5).astype(np.float32)
-        level += rate * (slot - level)
-
-    def _adapt(
-        self,
-        rim: np.ndarray,
-        darkening: np.ndarray,
-        usable: np.ndarray,
-        mark: tuple[int, int] | None,
-        gain: float,
-        added_share: np.ndarray,
-    ) -> None:
-        cfg = self.config
-        background, noise = self._background, self._noise
-        assert background is not None and noise is not None
-        free = usable.copy()
-        if mark is not None:
-            free[max(mark[0] - 2, 0) : mark[1] + 2] = False
-        z = darkening / noise
-        # Brighter than learned: the rim without the mark is brighter than we thought (or a
-        # mark sat in the learning frames). Columns outside the mark's run follow slowly
-        # either way; the mark's own columns keep the rim as it was.
-        # Only where the glass adds no light: the subtraction of a reflection is not exact.
-        brighter = (z < -cfg.noise_factor) & (added_share < 0.1)[:, None]
-        rate = np.where(brighter, cfg.brighten_rate, cfg.background_rate)
-        rate = np.where(free[:, None], rate, 0.0).astype(np.float32)
-        background += rate * (rim - background)
-        # The LED ageing or a new exposure: the whole background follows the frame's gain.
-        background *= np.float32(1.0 + cfg.background_rate * (gain - 1.0))
-        # Noise: squared deviation, clipped so that a mark creeping in cannot inflate it.
-        quiet = free[:, None] & (np.abs(z) < 3.0)
-        target = np.sqrt(np.minimum(darkening * darkening, 9.0 * noise * noise))
-        noise += np.where(quiet, 0.01 * (target * 1.25 - noise), 0.0).astype(np.float32)
-        np.maximum(noise, 0.005, out=noise)
+        return observation
 
     # positions -> revolutions ------------------------------------------------------------
     def _omega_deg_s(self) -> float | None:
@@ -432,19 +299,3 @@ class DiscTracker:
             if overlaps and blind_to - blind_from >= 0.5 * visible_s:
                 return middle
         return None
-
-
-def _strongest_run(candidate: np.ndarray, weight: np.ndarray) -> tuple[int, int] | None:
-    """[start, stop) of the run of candidate columns (gaps of one allowed) with most weight."""
-    columns = np.flatnonzero(candidate)
-    if columns.size == 0:
-        return None
-    breaks = np.flatnonzero(np.diff(columns) > 2)
-    starts = np.concatenate(([0], breaks + 1))
-    stops = np.concatenate((breaks + 1, [columns.size]))
-    best, best_weight = None, -1.0
-    for a, b in zip(starts, stops, strict=True):
-        total = float(weight[columns[a] : columns[b - 1] + 1].sum())
-        if total > best_weight:
-            best, best_weight = (int(columns[a]), int(columns[b - 1]) + 1), total
-    return best
