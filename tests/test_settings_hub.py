@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 
 from stromzaehler.capture.disc_loop import DiscLoop
 from stromzaehler.config import Box, load_settings
+from stromzaehler.passwords import set_password
 from stromzaehler.settings_hub import SettingsHub
 from stromzaehler.simulator.disc_sequence import DiscWindowRenderer
 from stromzaehler.sources.disc import CroppingDiscFrames
 from stromzaehler.store import Store
 from stromzaehler.store.revolutions import RevolutionStore
-from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
 
 START_UTC = 1_764_115_200

@@ -13,6 +13,7 @@ from stromzaehler.capture.verdict import FrameHandler
 from stromzaehler.cli import analytics as analytics_cli
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, load_settings
 from stromzaehler.light import NoLight
+from stromzaehler.passwords import set_password
 from stromzaehler.store import Store
 from stromzaehler.typed_reading import (
     CounterLimits,
@@ -20,7 +21,6 @@ from stromzaehler.typed_reading import (
     TypedReadingError,
     check_typed_reading,
 )
-from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
 
 from .test_web_api import StillSource, frame_image, with_web_routers

@@ -50,8 +50,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _passwd(args: argparse.Namespace) -> int:
+    from ..passwords import set_password
     from ..store import Store
-    from ..web.api_auth import set_password
 
     settings = settings_from_args(args)
     if sys.stdin.isatty():

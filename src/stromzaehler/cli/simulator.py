@@ -81,7 +81,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         return _fail(f"--start-wh: {args.start_wh} must not be negative")
     # Imported here: the renderer needs OpenCV, which `stromzaehler --help` should not load.
     from ..simulator.faults import FaultRates
-    from ..simulator.run import build_meter, simulate_to_dir, simulate_to_store
+    from ..simulator.run import build_meter, simulate_readings, simulate_to_dir
+    from ..store import Store
 
     try:
         faults = FaultRates.parse(args.faults)
@@ -92,7 +93,12 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.readings_only:
         if args.data is None:
             return _fail("--readings-only needs --data DIR")
-        summary = simulate_to_store(meter, args.data, args.days, args.interval, progress)
+        store = Store.open(args.data)
+        try:
+            summary = simulate_readings(meter, store.add_readings_bulk, args.days,
+                                        args.interval, progress)
+        finally:
+            store.close()
         where = args.data
     else:
         if args.out is None:

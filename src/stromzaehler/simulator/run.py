@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +17,8 @@ import numpy as np
 from ..config import geometry_to_toml
 from .faults import FaultRates
 from .scene import SimulatedMeter
+
+ReadingRow = tuple[int, int, float, str]  # t_utc, counter_wh, confidence, source
 
 TRUTH_FILE = "truth.csv"
 GEOMETRY_FILE = "meter.toml"
@@ -111,7 +113,7 @@ def simulate_to_dir(meter: SimulatedMeter, out_dir: Path, days: float, interval_
 
 
 def reading_rows(meter: SimulatedMeter, days: float, interval_s: int,
-                 chunk_days: int = 10) -> Iterator[list[tuple[int, int, float, str]]]:
+                 chunk_days: int = 10) -> Iterator[list[ReadingRow]]:
     """Ideal readings (t_utc, counter_wh, 1.0, "simulated") in chunks of `chunk_days`."""
     times = sample_times(int(meter.start_utc), days, interval_s)
     per_chunk = max(1, chunk_days * 86_400 // interval_s)
@@ -124,18 +126,16 @@ def reading_rows(meter: SimulatedMeter, days: float, interval_s: int,
                        ["simulated"] * len(chunk), strict=True))
 
 
-def simulate_to_store(meter: SimulatedMeter, data_dir: Path, days: float, interval_s: int,
-                      progress: bool = True) -> SimulationSummary:
-    """Write ideal readings for every interval into the service database in `data_dir`."""
-    from ..store import Store  # the store is only needed for this mode
-
+def simulate_readings(meter: SimulatedMeter, write: Callable[[list[ReadingRow]], object],
+                      days: float, interval_s: int, progress: bool = True) -> SimulationSummary:
+    """Hand ideal readings for every interval to `write` in chunks (the command that composes
+    simulator and store passes the store's bulk insert; the simulator knows no store)."""
     started = time.monotonic()
-    store = Store.open(data_dir)
     total = len(sample_times(int(meter.start_utc), days, interval_s))
     bar = Progress(total, "readings") if progress else None
     written = 0
     for rows in reading_rows(meter, days, interval_s):
-        store.add_readings_bulk(rows)
+        write(rows)
         written += len(rows)
         if bar:
             bar.update(written)

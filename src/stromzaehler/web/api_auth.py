@@ -1,10 +1,11 @@
-"""Login, logout, session and password change."""
+"""Login, logout, session and password change (the password itself: passwords.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from ..passwords import check_password, password_is_set, set_password
 from ..store import Store
 from .deps import (
     SESSION_COOKIE,
@@ -16,9 +17,6 @@ from .deps import (
     get_store,
     require_user,
 )
-from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
-
-PASSWORD_KEY = "password_hash"
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -32,20 +30,13 @@ class PasswordChange(BaseModel):
     new_password: str
 
 
-def set_password(store: Store, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    store.set_state(PASSWORD_KEY, hash_password(password))
-
-
 @router.post("/login")
 def login(
     body: Login, request: Request, response: Response, context: AppContext = Depends(get_context)
 ) -> dict:
-    stored = context.store.get_state(PASSWORD_KEY)
-    if stored is None:
+    if not password_is_set(context.store):
         raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
-    if not verify_password(body.password, stored):
+    if not check_password(context.store, body.password):
         raise HTTPException(401, "wrong password")
     token, session = context.sessions.create()
     response.set_cookie(
@@ -75,14 +66,13 @@ def session_state(
     return {
         "authenticated": session is not None,
         "csrf_token": session.csrf_token if session else None,
-        "password_set": store.get_state(PASSWORD_KEY) is not None,
+        "password_set": password_is_set(store),
     }
 
 
 @router.post("/password", dependencies=[Depends(require_user)])
 def change_password(body: PasswordChange, context: AppContext = Depends(get_context)) -> dict:
-    stored = context.store.get_state(PASSWORD_KEY)
-    if stored is None or not verify_password(body.old_password, stored):
+    if not check_password(context.store, body.old_password):
         raise HTTPException(401, "the old password is wrong")
     try:
         set_password(context.store, body.new_password)
