@@ -41,8 +41,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stromzaehler.capture.reader_setup import gate_for
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
+from stromzaehler.gate import gate_for
 from stromzaehler.recognition.align import Reference
 from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
 

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from .config import MeterGeometry, Settings
+from .geometry import modulus_wh, wh_per_step
 from .status import Reason
 
 
@@ -324,3 +326,19 @@ class Gate:
         self._history.append(point)
         while self._history and point.t_utc - self._history[0].t_utc > self.rate_window_s:
             self._history.popleft()
+
+
+def gate_for(geometry: MeterGeometry, **limits: float) -> Gate:
+    """The gate for a counter of this geometry: one step of its last roller, rollover after
+    all nines; `limits` are further Gate parameters (max_power_w, ...)."""
+    rollers, decimals = len(geometry.digit_boxes), geometry.decimals
+    return Gate(
+        step_wh=wh_per_step(decimals),
+        rollover_wh=modulus_wh(rollers, decimals),
+        **limits,  # type: ignore[arg-type]
+    )
+
+
+def make_gate(settings: Settings) -> Gate:
+    """The gate for the configured meter and maximum plausible power."""
+    return gate_for(settings.meter.geometry(), max_power_w=settings.gate.max_power_w)

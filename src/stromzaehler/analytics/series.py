@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..geometry import modulus_wh, wh_per_step
+
 
 @dataclass(frozen=True)
 class MeterReplacement:
@@ -33,7 +35,7 @@ class CounterModel:
 
     @classmethod
     def for_meter(cls, digits: int, decimals: int, gap_limit_s: int = 1800) -> CounterModel:
-        return cls(counter_modulus_wh(digits, decimals), 10 ** (3 - decimals), gap_limit_s)
+        return cls(counter_modulus_wh(digits, decimals), wh_per_step(decimals), gap_limit_s)
 
 
 def counter_modulus_wh(digits: int, decimals: int) -> int:
@@ -43,7 +45,7 @@ def counter_modulus_wh(digits: int, decimals: int) -> int:
     """
     if digits < 1 or not 0 <= decimals <= 3:
         raise ValueError(f"meter with {digits} rollers and {decimals} decimals is not supported")
-    return 10**digits * 10 ** (3 - decimals)
+    return modulus_wh(digits, decimals)
 
 
 def _unwrap(counter_wh: np.ndarray, modulus_wh: int) -> np.ndarray:

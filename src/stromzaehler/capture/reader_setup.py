@@ -1,4 +1,5 @@
-"""Builds the reader and the gate from the settings, and keeps the alignment reference.
+"""Builds the reader from the settings and keeps the alignment reference (the gate for the
+settings is built beside the Gate: gate.make_gate).
 
 The reference is the frame the digit boxes were drawn on: it is saved when the boxes are
 saved in the set-up page, or, on a fresh installation, from the first frame whose reading the
@@ -12,29 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import MeterGeometry, Settings
-from ..gate import Gate
+from ..config import Settings
 from ..recognition.align import load_reference, save_reference
-from ..recognition.reading import MeterReader, steps_to_wh
+from ..recognition.reading import MeterReader
 
 log = logging.getLogger(__name__)
 
 REFERENCE_NAME = "reference.png"
-
-
-def gate_for(geometry: MeterGeometry, **limits: float) -> Gate:
-    """The gate for a counter of this geometry: one step of its last roller, rollover after
-    all nines; `limits` are further Gate parameters (max_power_w, ...)."""
-    rollers, decimals = len(geometry.digit_boxes), geometry.decimals
-    return Gate(
-        step_wh=steps_to_wh(1, decimals),
-        rollover_wh=steps_to_wh(10**rollers, decimals),
-        **limits,  # type: ignore[arg-type]
-    )
-
-
-def make_gate(settings: Settings) -> Gate:
-    return gate_for(settings.meter.geometry(), max_power_w=settings.gate.max_power_w)
 
 
 class Recognizer:

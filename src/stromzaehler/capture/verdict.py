@@ -17,7 +17,7 @@ import numpy as np
 
 from ..clock import clock_synchronised
 from ..config import Settings
-from ..gate import Gate
+from ..gate import Gate, make_gate
 from ..recognition.result_view import reading_view
 from ..sources import Frame
 from ..status import FrameStatus, Reason
@@ -70,7 +70,7 @@ class FrameHandler:
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings) -> FrameHandler:
-        from .reader_setup import Recognizer, make_gate
+        from .reader_setup import Recognizer
 
         data_dir = settings.storage.data_dir
         return cls(
@@ -90,8 +90,6 @@ class FrameHandler:
         old = self.recognizer.settings
         self.recognizer.reconfigure(settings, self._last_image)
         if (old.gate, old.meter) != (settings.gate, settings.meter):
-            from .reader_setup import make_gate
-
             self.gate = make_gate(settings)
             self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, ConfigError, MeterGeometry
+from stromzaehler.geometry import GeometryError, check_rollers
 from stromzaehler.recognition.result_view import digit_view, reading_view
 
 if TYPE_CHECKING:
@@ -110,8 +111,10 @@ def geometry_from_args(args: argparse.Namespace) -> MeterGeometry:
     if args.boxes is not None:
         geometry = replace(geometry, digit_boxes=parse_boxes(args.boxes))
     if args.decimals is not None:
-        if not 0 <= args.decimals <= 3 or args.decimals >= len(geometry.digit_boxes):
-            raise InputError("--decimals must be 0..3 and less than the number of boxes")
+        try:
+            check_rollers(len(geometry.digit_boxes), args.decimals)
+        except GeometryError as error:
+            raise InputError(f"--decimals: {error}") from None
         geometry = replace(geometry, decimals=args.decimals)
     return geometry
 

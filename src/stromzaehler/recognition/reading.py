@@ -31,6 +31,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from stromzaehler.config import Box, MeterGeometry
+from stromzaehler.geometry import steps_to_wh, wh_to_steps
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 from stromzaehler.recognition.digits import DigitReading
 from stromzaehler.status import Reason
@@ -239,15 +240,6 @@ def with_hidden_rollers(visible: Composition, hidden: int, prior_steps: int) -> 
         True,
         position,
     )
-
-
-def steps_to_wh(steps: int, decimals: int) -> int:
-    """Counter in steps of the last roller -> integer Wh (decimals=1: one step is 100 Wh)."""
-    return steps * 10 ** (3 - decimals)
-
-
-def wh_to_steps(counter_wh: int, decimals: int) -> int:
-    return counter_wh // 10 ** (3 - decimals)
 
 
 class MeterReader:

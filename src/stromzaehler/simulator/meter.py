@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..geometry import check_rollers, modulus_wh, wh_per_step
+
 CarryMode = Literal["geared", "abrupt"]
 
 
@@ -28,8 +30,7 @@ class MeterMechanics:
     def __post_init__(self) -> None:
         if not 1 <= self.n_rollers <= 10:
             raise ValueError(f"n_rollers must be 1..10, got {self.n_rollers}")
-        if not 0 <= self.decimals <= 3 or self.decimals >= self.n_rollers:
-            raise ValueError(f"decimals must be 0..3 and below n_rollers, got {self.decimals}")
+        check_rollers(self.n_rollers, self.decimals)
         if self.carry not in ("geared", "abrupt"):
             raise ValueError(f"carry must be 'geared' or 'abrupt', got {self.carry!r}")
         if self.revolutions_per_kwh <= 0:
@@ -38,12 +39,12 @@ class MeterMechanics:
     @property
     def step_wh(self) -> int:
         """Energy of one step of the last roller (100 Wh for one decimal)."""
-        return 10 ** (3 - self.decimals)
+        return wh_per_step(self.decimals)
 
     @property
     def rollover_wh(self) -> int:
         """Registered energy at which the counter shows all zeros again."""
-        return self.step_wh * 10**self.n_rollers
+        return modulus_wh(self.n_rollers, self.decimals)
 
     def counter_wh(self, energy_wh: float) -> int:
         """Integer Wh register of the meter (floor of the energy, modulo rollover)."""

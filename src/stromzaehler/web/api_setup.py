@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ..capture import setup_reads
 from ..capture.loop import CaptureService
 from ..config import ConfigError, MeterSettings, Settings
+from ..geometry import GeometryError, check_rollers
 from ..sources.images import ImageError
 from .api_live import iso_utc
 from .deps import (
@@ -46,12 +47,17 @@ def parse_meter(body: dict[str, Any], current: MeterSettings) -> MeterSettings:
     if unknown:
         raise HTTPException(422, f"meter.{sorted(unknown)[0]}: unknown setting")
     try:
-        return MeterSettings.model_validate({**current.model_dump(), **body})
+        meter = MeterSettings.model_validate({**current.model_dump(), **body})
     except ValidationError as error:
         problem = error.errors()[0]
         key = ".".join(str(part) for part in problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
         raise HTTPException(422, f"meter.{key}: {message}") from None
+    try:
+        check_rollers(len(meter.digit_boxes), meter.decimals)  # as the command line does
+    except GeometryError as error:
+        raise HTTPException(422, f"meter.decimals: {error}") from None
+    return meter
 
 
 def live_jpeg(service: CaptureService) -> tuple[bytes, float | None]:
