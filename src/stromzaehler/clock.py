@@ -1,10 +1,11 @@
-"""Is the system clock trustworthy? A Pi has no real-time clock: after boot it starts at the
-last shutdown time until NTP has synchronised it."""
+"""The clock: is it trustworthy (a Pi has no real-time clock: after boot it starts at the last
+shutdown time until NTP has synchronised it), and the one way a UTC instant is written out."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from datetime import UTC, datetime
 from pathlib import Path
 
 TIMESYNCD_FLAG = Path("/run/systemd/timesync/synchronized")
@@ -25,3 +26,8 @@ def clock_synchronised() -> bool | None:
     if state < 0:
         return None
     return state != TIME_ERROR
+
+
+def iso_utc(t_utc: float, timespec: str = "auto") -> str:
+    """ISO 8601 in UTC with offset, e.g. 2026-05-28T19:26:40+00:00 (API, messages, files)."""
+    return datetime.fromtimestamp(t_utc, UTC).isoformat(timespec=timespec)

@@ -68,13 +68,10 @@ def refresh_consumption_in_background(settings: Settings, store: Store) -> threa
     """Bring the consumption pre-aggregate up to date (after an import or an upgrade) before
     the first dashboard asks; queries would otherwise wait for it."""
     from .analytics.aggregate import refresh
-    from .analytics.series import CounterModel
+    from .analytics.query import QueryContext
     from .store.counters import CounterStore
 
-    meter = settings.meter
-    model = CounterModel.for_meter(
-        len(meter.digit_boxes), meter.decimals, settings.analytics.gap_limit_s
-    )
+    model = QueryContext.for_settings(settings).model
 
     def run() -> None:
         started = time.monotonic()

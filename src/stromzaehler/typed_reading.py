@@ -12,8 +12,8 @@ meter's last value after it. Pure: the caller fetches the neighbours.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from .clock import iso_utc
 from .geometry import modulus_wh, wh_per_step
 
 
@@ -41,10 +41,6 @@ class CounterLimits:
 
 def _kwh(counter_wh: int) -> str:
     return f"{counter_wh / 1000:.1f} kWh"
-
-
-def _iso(t_utc: int) -> str:
-    return datetime.fromtimestamp(t_utc, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _duration(seconds: int) -> str:
@@ -85,7 +81,7 @@ def check_typed_reading(
     power = f"{limits.max_power_w:.0f} W"
     if before is not None:
         problem = _check_step((before.t_utc, before.counter_wh), (t_utc, counter_wh), limits)
-        named = f"{before.what} ({_kwh(before.counter_wh)} at {_iso(before.t_utc)})"
+        named = f"{before.what} ({_kwh(before.counter_wh)} at {iso_utc(before.t_utc)})"
         if problem == "backwards":
             raise TypedReadingError(
                 f"{typed} is less than {named}; a counter never runs backwards"
@@ -97,7 +93,7 @@ def check_typed_reading(
             )
     if after is not None:
         problem = _check_step((t_utc, counter_wh), (after.t_utc, after.counter_wh), limits)
-        named = f"{after.what} ({_kwh(after.counter_wh)} at {_iso(after.t_utc)})"
+        named = f"{after.what} ({_kwh(after.counter_wh)} at {iso_utc(after.t_utc)})"
         if problem == "backwards":
             raise TypedReadingError(
                 f"{typed} is more than {named}; a counter never runs backwards"

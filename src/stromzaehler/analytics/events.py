@@ -6,11 +6,11 @@ store's triggers mark the changed range, the next query recomputes it).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
 
+from ..clock import iso_utc
 from ..typed_reading import CounterLimits, Neighbour, TypedReadingError, check_typed_reading
 
 MANUAL_SOURCE = "manual"
@@ -49,10 +49,6 @@ def _check_time(t_utc: int, now_utc: int) -> None:
         raise EventError("the time lies in the future")
 
 
-def _iso(t_utc: int) -> str:
-    return datetime.fromtimestamp(t_utc, UTC).isoformat().replace("+00:00", "Z")
-
-
 def _check_order(
     store: EventStore,
     t_utc: int,
@@ -69,7 +65,7 @@ def _check_order(
         if times.size and not swapped and 0 < values[0] - value_wh < modulus_wh // 2:
             raise EventError(
                 f"{value_wh} Wh is below the reading before it ({int(values[0])} Wh at "
-                f"{_iso(int(times[0]))}); a counter never runs backwards (force to store anyway)"
+                f"{iso_utc(int(times[0]))}); a counter never runs backwards (force to store anyway)"
             )
     if check_after:
         times, values = store.readings_after(t_utc, 1)
@@ -77,7 +73,7 @@ def _check_order(
         if times.size and not swapped and 0 < value_wh - values[0] < modulus_wh // 2:
             raise EventError(
                 f"{value_wh} Wh is above the reading after it ({int(values[0])} Wh at "
-                f"{_iso(int(times[0]))}); a counter never runs backwards (force to store anyway)"
+                f"{iso_utc(int(times[0]))}); a counter never runs backwards (force to store anyway)"
             )
 
 

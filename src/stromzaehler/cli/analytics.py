@@ -11,16 +11,11 @@ import json
 import sys
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from ..analytics import aggregate, events
 from ..analytics.export import consumption_csv, consumption_dict
-from ..analytics.periods import RESOLUTIONS, RangeError, parse_instant
-from ..analytics.series import CounterModel
-from ..typed_reading import CounterLimits
-
-DEFAULT_SPAN_S = {"minute": 2 * 3600, "15min": 86400, "hour": 2 * 86400, "day": 31 * 86400,
-                  "month": 366 * 86400, "year": 5 * 366 * 86400}
+from ..analytics.periods import RESOLUTIONS, RangeError
+from ..analytics.query import DEFAULT_SPAN_S, PROFILE_DEFAULT_SPAN_S, QueryContext
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class _Setup:
-    """Settings, store and the derived analytics parameters of one command."""
+    """Settings, store and the query context (analytics.query) of one command."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from ..store import Store
@@ -90,20 +85,14 @@ class _Setup:
         from . import settings_from_args
 
         settings = settings_from_args(args)
-        self.zone = ZoneInfo(settings.analytics.timezone)
-        self.model = CounterModel.for_meter(len(settings.meter.digit_boxes),
-                                            settings.meter.decimals,
-                                            int(settings.analytics.gap_limit_s))
-        self.modulus_wh = self.model.modulus_wh
-        self.limits = CounterLimits(self.modulus_wh, self.model.resolution_wh,
-                                    settings.gate.max_power_w)
+        self.query = QueryContext.for_settings(settings)
+        self.zone, self.model = self.query.zone, self.query.model
+        self.modulus_wh, self.limits = self.query.modulus_wh, self.query.limits
         self.store = Store.open(Path(settings.storage.data_dir))
         self.counters = CounterStore(self.store)
 
     def range(self, args: argparse.Namespace, span_s: int) -> tuple[int, int]:
-        to_utc = parse_instant(args.to, self.zone) if args.to else int(time.time())
-        from_utc = parse_instant(args.from_, self.zone) if args.from_ else to_utc - span_s
-        return from_utc, to_utc
+        return self.query.range(args.from_, args.to, span_s, names=("--from", "--to"))
 
 
 def _fail(message: str) -> int:
@@ -138,7 +127,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_profile(args: argparse.Namespace) -> int:
     setup = _Setup(args)
     try:
-        from_utc, to_utc = setup.range(args, 28 * 86400)
+        from_utc, to_utc = setup.range(args, PROFILE_DEFAULT_SPAN_S)
         result = aggregate.profile(setup.counters, from_utc, to_utc, setup.zone, setup.model)
     except (RangeError, ValueError) as error:
         return _fail(str(error))
@@ -147,7 +136,7 @@ def run_profile(args: argparse.Namespace) -> int:
 
 
 def _instant(setup: _Setup, text: str) -> int:
-    return parse_instant(text, setup.zone)
+    return setup.query.instant(text, "--time")
 
 
 def run_manual(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import TextIO
 import cv2
 import numpy as np
 
+from ..clock import iso_utc
 from ..config import geometry_to_toml
 from .faults import FaultRates
 from .scene import SimulatedMeter
@@ -61,8 +62,9 @@ def sample_times(start_utc: int, days: float, interval_s: int) -> np.ndarray:
     return start_utc + np.arange(count, dtype=np.int64) * interval_s
 
 
-def iso_utc(t_utc: float) -> str:
-    return dt.datetime.fromtimestamp(t_utc, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def iso_utc_z(t_utc: float) -> str:
+    """The truth CSV's time column: whole seconds with Z."""
+    return iso_utc(t_utc, "seconds").replace("+00:00", "Z")
 
 
 def image_name(t_utc: float) -> str:
@@ -103,7 +105,7 @@ def simulate_to_dir(meter: SimulatedMeter, out_dir: Path, days: float, interval_
             else:
                 truth = meter.truth_at(t_utc)
             rollers = ",".join(f"{p:.6f}" for p in truth.roller_positions)
-            csv.write(f"{iso_utc(t_utc)},{t_utc},{truth.counter_wh},{truth.reading},"
+            csv.write(f"{iso_utc_z(t_utc)},{t_utc},{truth.counter_wh},{truth.reading},"
                       f"{truth.power_w:.3f},{truth.disc_revolutions:.6f},"
                       f"{truth.disc_angle_deg:.3f},{rollers},{'+'.join(truth.faults)},{name}\n")
             if bar:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
@@ -15,53 +13,17 @@ from pydantic import BaseModel, Field, model_validator
 from ..analytics import aggregate, events
 from ..analytics.export import consumption_csv, consumption_json
 from ..analytics.periods import RESOLUTIONS, RangeError
-from ..analytics.series import CounterModel
+from ..analytics.query import DEFAULT_SPAN_S, PROFILE_DEFAULT_SPAN_S, QueryContext
 from ..config import Settings
 from ..store import Store
 from ..store.counters import CounterStore
-from ..typed_reading import CounterLimits
 from .deps import get_settings, get_store, require_reader, require_user
-from .params import parse_instant
+from .params import parse_range, parse_time
 
 router = APIRouter(prefix="/api", tags=["consumption"])
 
-# Default range ending now, per resolution: what a chart of that resolution usually shows.
-DEFAULT_SPAN_S = {
-    "minute": 2 * 3600,
-    "15min": 86400,
-    "hour": 2 * 86400,
-    "day": 31 * 86400,
-    "month": 366 * 86400,
-    "year": 5 * 366 * 86400,
-}
-PROFILE_DEFAULT_SPAN_S = 28 * 86400
-
-
-@dataclass(frozen=True)
-class _Context:
-    zone: ZoneInfo
-    model: CounterModel
-
-    @property
-    def modulus_wh(self) -> int:
-        return self.model.modulus_wh
-
-
-def _context(settings: Settings) -> _Context:
-    meter = settings.meter
-    return _Context(
-        zone=ZoneInfo(settings.analytics.timezone),
-        model=CounterModel.for_meter(len(meter.digit_boxes), meter.decimals,
-                                     int(settings.analytics.gap_limit_s)),
-    )
-
-
-def _range(from_: str | None, to: str | None, span_s: int, zone: ZoneInfo) -> tuple[int, int]:
-    to_utc = parse_instant(to, "to", zone) if to else int(time.time())
-    from_utc = parse_instant(from_, "from", zone) if from_ else to_utc - span_s
-    if from_utc >= to_utc:
-        raise HTTPException(422, "from must be before to")
-    return from_utc, to_utc
+def _context(settings: Settings) -> QueryContext:
+    return QueryContext.for_settings(settings)
 
 
 def _consumption(store: Store, settings: Settings, resolution: str, from_: str | None,
@@ -70,7 +32,7 @@ def _consumption(store: Store, settings: Settings, resolution: str, from_: str |
         raise HTTPException(422, f"resolution={resolution!r}: expected one of "
                                  f"{', '.join(RESOLUTIONS)}")
     ctx = _context(settings)
-    from_utc, to_utc = _range(from_, to, DEFAULT_SPAN_S[resolution], ctx.zone)
+    from_utc, to_utc = parse_range(ctx, from_, to, DEFAULT_SPAN_S[resolution])
     try:
         return aggregate.consumption(CounterStore(store), resolution, from_utc, to_utc,
                                      ctx.zone, ctx.model)
@@ -132,7 +94,7 @@ def profile(
     """Base load, mean and peak power, day profiles per season, day x hour heatmap, projected
     year, previous period and the BDEW household profile (H25) scaled to the same energy."""
     ctx = _context(settings)
-    from_utc, to_utc = _range(from_, to, PROFILE_DEFAULT_SPAN_S, ctx.zone)
+    from_utc, to_utc = parse_range(ctx, from_, to, PROFILE_DEFAULT_SPAN_S)
     try:
         result = aggregate.profile(CounterStore(store), from_utc, to_utc, ctx.zone,
                                    ctx.model)
@@ -185,8 +147,8 @@ class Replacement(BaseModel):
     force: bool = Field(False, description="store even if a meter would run backwards")
 
 
-def _instant(text: str, ctx: _Context) -> int:
-    return parse_instant(text, "time", ctx.zone)
+def _instant(text: str, ctx: QueryContext) -> int:
+    return parse_time(ctx, text)
 
 
 def _event_error(error: events.EventError) -> HTTPException:
@@ -202,9 +164,8 @@ def manual_reading(
     ctx = _context(settings)
     t_utc = _instant(body.time, ctx)
     try:
-        limits = CounterLimits(ctx.modulus_wh, ctx.model.resolution_wh, settings.gate.max_power_w)
         reading_id = events.add_manual_reading(CounterStore(store), store, t_utc, body.wh(),
-                                               int(time.time()), limits, force=body.force)
+                                               int(time.time()), ctx.limits, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"id": reading_id, "t_utc": t_utc, "counter_wh": body.wh(), "source": "manual"}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
+from ..analytics.query import QueryContext
 from ..capture.loop import CaptureService
+from ..clock import iso_utc
 from ..config import Settings
 from ..store import Store
 from .deps import (
@@ -24,7 +24,7 @@ from .deps import (
     require_reader,
     require_user,
 )
-from .params import parse_instant
+from .params import parse_range
 
 MJPEG_BOUNDARY = "stromzaehlerframe"
 STREAM_POLL_S = 0.2
@@ -119,11 +119,8 @@ def readings(
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> dict:
-    zone = ZoneInfo(settings.analytics.timezone)
-    to_utc = parse_instant(to, "to", zone) if to else int(time.time()) + 1
-    from_utc = parse_instant(from_, "from", zone) if from_ else to_utc - 86400
-    if from_utc >= to_utc:
-        raise HTTPException(422, "from must be before to")
+    ctx = QueryContext.for_settings(settings)
+    from_utc, to_utc = parse_range(ctx, from_, to, 86400, now_utc=int(time.time()) + 1)
     rows = store.readings(from_utc, to_utc, limit=READINGS_LIMIT + 1)
     return {
         "from": iso_utc(from_utc),
@@ -159,5 +156,3 @@ def light(body: LightSwitch, service: CaptureService = Depends(get_service)) -> 
     return {"on": service.light.is_on, "light": service.light.name}
 
 
-def iso_utc(t_utc: float) -> str:
-    return datetime.fromtimestamp(t_utc, UTC).isoformat()

@@ -10,7 +10,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 
 from ..analytics.disc_power import PowerNow, check_revolutions_per_kwh, power_now
 from ..capture.disc_loop import RECENT_REVOLUTIONS, DiscLoop
+from ..clock import iso_utc
 from ..config import Settings
 from ..store import Store
 from ..store.revolutions import RevolutionStore
@@ -29,9 +29,7 @@ router = APIRouter(prefix="/api", tags=["power"])
 
 
 def _iso(t_utc: float | None) -> str | None:
-    if t_utc is None:
-        return None
-    return datetime.fromtimestamp(t_utc, UTC).isoformat(timespec="milliseconds")
+    return None if t_utc is None else iso_utc(t_utc, "milliseconds")
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
+from ..clock import iso_utc
 from ..config import Settings
 from ..geometry import counter_wh_from_text, roller_digits
 from ..sources.images import ImageError, box_png, box_pngs
@@ -27,7 +28,6 @@ from ..status import FrameStatus
 from ..store import FrameRecord, Store
 from ..store.counters import CounterStore
 from ..typed_reading import CounterLimits
-from .api_live import iso_utc
 from .deps import get_settings, get_store, require_reader, require_user
 
 CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE

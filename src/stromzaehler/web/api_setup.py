@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from ..capture import setup_reads
 from ..capture.loop import CaptureService
+from ..clock import iso_utc
 from ..config import ConfigError, MeterSettings, Settings
 from ..geometry import GeometryError, check_rollers
 from ..sources.images import ImageError
-from .api_live import iso_utc
 from .deps import (
     AppContext,
     get_context,
