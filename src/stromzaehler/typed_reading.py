@@ -79,27 +79,24 @@ def check_typed_reading(
         )
     typed = _kwh(counter_wh)
     power = f"{limits.max_power_w:.0f} W"
+    # (neighbour, earlier point, later point, words for: backwards, too fast, the power's sign)
+    sides = []
     if before is not None:
-        problem = _check_step((before.t_utc, before.counter_wh), (t_utc, counter_wh), limits)
-        named = f"{before.what} ({_kwh(before.counter_wh)} at {iso_utc(before.t_utc)})"
-        if problem == "backwards":
-            raise TypedReadingError(
-                f"{typed} is less than {named}; a counter never runs backwards"
-            )
-        if problem == "too fast":
-            raise TypedReadingError(
-                f"{typed} is more than {named} plus what {power} use in "
-                f"{_duration(t_utc - before.t_utc)}"
-            )
+        point = (before.t_utc, before.counter_wh)
+        sides.append((before, point, (t_utc, counter_wh), ("less", "more", "plus")))
     if after is not None:
-        problem = _check_step((t_utc, counter_wh), (after.t_utc, after.counter_wh), limits)
-        named = f"{after.what} ({_kwh(after.counter_wh)} at {iso_utc(after.t_utc)})"
+        point = (after.t_utc, after.counter_wh)
+        sides.append((after, (t_utc, counter_wh), point, ("more", "less", "minus")))
+    for neighbour, earlier, later, (backwards, too_fast, sign) in sides:
+        problem = _check_step(earlier, later, limits)
+        if problem is None:
+            continue
+        named = f"{neighbour.what} ({_kwh(neighbour.counter_wh)} at {iso_utc(neighbour.t_utc)})"
         if problem == "backwards":
             raise TypedReadingError(
-                f"{typed} is more than {named}; a counter never runs backwards"
+                f"{typed} is {backwards} than {named}; a counter never runs backwards"
             )
-        if problem == "too fast":
-            raise TypedReadingError(
-                f"{typed} is less than {named} minus what {power} use in "
-                f"{_duration(after.t_utc - t_utc)}"
-            )
+        raise TypedReadingError(
+            f"{typed} is {too_fast} than {named} {sign} what {power} use in "
+            f"{_duration(later[0] - earlier[0])}"
+        )
