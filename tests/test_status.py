@@ -8,7 +8,7 @@ from importlib.resources import files
 
 import pytest
 
-from stromzaehler.status import FrameStatus, Reason
+from stromzaehler.status import FrameStatus, HealthStatus, Reason
 
 I18N = files("stromzaehler") / "web" / "static" / "js" / "i18n.js"
 
@@ -33,6 +33,12 @@ def test_every_reason_has_a_text(lang, reason):
 @pytest.mark.parametrize("lang", ["en", "de"])
 @pytest.mark.parametrize("status", list(FrameStatus))
 def test_every_frame_status_has_a_text(lang, status):
+    assert f"status.{status}" in texts_per_language()[lang]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("status", list(HealthStatus))
+def test_every_health_status_has_a_text(lang, status):
     assert f"status.{status}" in texts_per_language()[lang]
 
 

@@ -21,6 +21,15 @@ class FrameStatus(StrEnum):
     UNREADABLE = "unreadable"  # a rejected frame the owner marked as unreadable
 
 
+class HealthStatus(StrEnum):
+    """How the capture service is doing (/api/health `status`)."""
+
+    STARTING = "starting"  # no capture yet
+    OK = "ok"
+    DEGRADED = "degraded"  # the last captures failed
+    STOPPED = "stopped"  # no capture service runs
+
+
 class Reason(StrEnum):
     """Why a frame was rejected (frames.reason); the reader's reasons come first."""
 

@@ -19,7 +19,7 @@ from .. import __version__
 from ..config import Settings
 from ..light import HeldLight, Light, NoLight, lit, open_light
 from ..sources import Frame, FrameSource, SourceError
-from ..status import FrameStatus
+from ..status import FrameStatus, HealthStatus
 from .verdict import FrameHandler, Outcome
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,10 @@ class Health:
     consecutive_failures: int = 0
 
     @property
-    def status(self) -> str:
+    def status(self) -> HealthStatus:
         if self.last_capture_utc is None and self.consecutive_failures == 0:
-            return "starting"
-        return "degraded" if self.consecutive_failures else "ok"
+            return HealthStatus.STARTING
+        return HealthStatus.DEGRADED if self.consecutive_failures else HealthStatus.OK
 
     def as_dict(self) -> dict:
         return {

@@ -34,7 +34,7 @@ RESTORED_READINGS = 60
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # accepted | rejected | unread | failed
+    status: FrameStatus  # accepted | rejected | unread | failed
     reason: str | None = None
     reading: str | None = None
     counter_wh: int | None = None

@@ -14,6 +14,7 @@ from ..analytics.query import QueryContext
 from ..capture.loop import CaptureService
 from ..clock import iso_utc
 from ..config import Settings
+from ..status import HealthStatus
 from ..store import Store
 from .deps import (
     AppContext,
@@ -37,7 +38,8 @@ router = APIRouter(prefix="/api", tags=["live"])
 def health(context: AppContext = Depends(get_context)) -> dict:
     store = context.store
     last = store.last_reading()
-    service_health = context.service.health.as_dict() if context.service else {"status": "stopped"}
+    service = context.service
+    service_health = service.health.as_dict() if service else {"status": HealthStatus.STOPPED}
     return {
         **service_health,
         "last_reading": None
