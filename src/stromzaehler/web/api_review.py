@@ -1,16 +1,14 @@
 """Review of rejected frames: list, image, digit crops, correction, unreadable, training export.
 
-A correction is the reading the owner typed for a rejected frame. It is stored as a manual
-reading at the frame's time (analytics.events.add_manual_reading, so consumption uses it at
-once) and the frame becomes
-`corrected`; the frame's crops are labelled from that reading for the training export.
+A correction is the reading the owner typed for a rejected frame (capture/review.py: stored
+as a manual reading at the frame's time, so consumption uses it at once, and the frame becomes
+`corrected`); the frame's crops are labelled from that reading for the training export.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,15 +17,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
-from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
+from ..analytics.events import MANUAL_SOURCE
+from ..capture.review import correct_frame
 from ..clock import iso_utc
 from ..config import Settings
-from ..geometry import counter_wh_from_text, roller_digits
+from ..geometry import roller_digits
 from ..sources.images import ImageError, box_png, box_pngs
 from ..status import FrameStatus
 from ..store import FrameRecord, Store
-from ..store.counters import CounterStore
-from ..typed_reading import CounterLimits
 from .deps import get_settings, get_store, require_reader, require_user
 
 CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE
@@ -205,16 +202,8 @@ def correct(
     frame = get_frame(store, frame_id)
     if frame.status == CORRECTED:
         raise HTTPException(409, f"frame {frame_id} is already corrected")
-    rollers = len(frame.boxes or settings.meter.digit_boxes)
     try:
-        counter_wh = counter_wh_from_text(body.reading, rollers, settings.meter.decimals)
+        correct_frame(store, frame, body.reading, settings, force=body.force)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    limits = CounterLimits.for_meter(rollers, settings.meter.decimals, settings.gate.max_power_w)
-    try:
-        add_manual_reading(CounterStore(store), store, frame.t_utc, counter_wh, int(time.time()),
-                           limits, force=body.force)
-    except EventError as error:
-        raise HTTPException(422, str(error)) from None
-    store.set_frame_status(frame_id, CORRECTED, frame.reason)
     return frame_view(get_frame(store, frame_id), store, settings)
