@@ -1,4 +1,7 @@
-"""Command line: parses, calls one function, formats. The logic lives in the modules."""
+"""Command line: parses, calls one function, formats. The logic lives in the modules.
+
+One module per command group (`analytics`, `recognition`, `simulator`, `doctor`); the flags
+every command shares are in `flags.py` (re-exported here for command modules elsewhere)."""
 
 from __future__ import annotations
 
@@ -7,39 +10,13 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config import ConfigError, Settings, load_settings
+from ..config import ConfigError
+from .flags import add_settings_flags, settings_from_args
 
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """File < environment < the flags the user gave (flags left out change nothing)."""
-    overrides: dict[str, dict[str, Any]] = {}
-
-    def put(section: str, key: str, value: Any) -> None:
-        if value is not None:
-            overrides.setdefault(section, {})[key] = value
-
-    put("server", "host", getattr(args, "host", None))
-    put("server", "port", getattr(args, "port", None))
-    put("storage", "data_dir", getattr(args, "data", None))
-    put("capture", "source", getattr(args, "source", None))
-    put("capture", "interval_s", getattr(args, "interval", None))
-    put("capture", "speed", getattr(args, "speed", None))
-    if getattr(args, "simulate", False):
-        put("capture", "source", "simulated")
-    return load_settings(args.config, overrides=overrides)
-
-
-def add_settings_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", type=Path, help="TOML settings file (see README: configuration reference)"
-    )
-    parser.add_argument(
-        "--data", type=Path, help="folder for the database and frame images (default ./data)"
-    )
+__all__ = ["add_settings_flags", "build_parser", "main", "settings_from_args"]
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from ..analytics.query import DEFAULT_SPAN_S, PROFILE_DEFAULT_SPAN_S, QueryConte
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from . import add_settings_flags
+    from .flags import add_settings_flags
 
     export = subparsers.add_parser(
         "export", help="consumption per period as CSV or JSON",
@@ -82,7 +82,7 @@ class _Setup:
     def __init__(self, args: argparse.Namespace) -> None:
         from ..store import Store
         from ..store.counters import CounterStore
-        from . import settings_from_args
+        from .flags import settings_from_args
 
         settings = settings_from_args(args)
         self.query = QueryContext.for_settings(settings)
