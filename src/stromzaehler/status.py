@@ -45,3 +45,14 @@ class Reason(StrEnum):
     DECREASING = "decreasing"  # less than the last accepted reading
     TOO_FAST = "too_fast"  # more energy than the maximum plausible power allows
     UNCONFIRMED = "unconfirmed"  # a jump that waits for agreeing frames
+
+
+class TrackingState(StrEnum):
+    """What the disc loop is doing (/api/power `tracking.state`)."""
+
+    OFF = "off"  # switched off, or no disc loop runs
+    STARTING = "starting"  # no frame yet
+    LEARNING = "learning"  # learning the rim of the window
+    TRACKING = "tracking"
+    LOST = "lost"  # no usable frame for a while
+    FAILED = "failed"  # no frames at all (camera gone, a source that cannot share)

@@ -21,6 +21,7 @@ from ..config import Box, Settings
 from ..light import HeldLight, NoLight
 from ..recognition.disc import DiscTracker, TrackerConfig
 from ..sources.disc import DiscFrameSource
+from ..status import TrackingState
 from ..store import Store
 from ..store.revolutions import RevolutionStore
 
@@ -35,7 +36,7 @@ FAILED_RETRY_S = 10.0  # without a usable frame: tracking is lost
 
 @dataclass(frozen=True)
 class DiscState:
-    tracking: str  # off | starting | learning | tracking | lost | failed
+    tracking: TrackingState
     source: str | None
     frames: int
     unusable_share: float  # of the frames since the loop started
@@ -211,18 +212,18 @@ class DiscLoop:
             self.version += 1
         return len(revolutions)
 
-    def _tracking_word(self) -> str:
+    def _tracking_word(self) -> TrackingState:
         if not self.enabled:
-            return "off"
+            return TrackingState.OFF
         if self._failed:
-            return "failed"
+            return TrackingState.FAILED
         if self._now_utc is None:
-            return "starting"
+            return TrackingState.STARTING
         if self._tracker.learning:
-            return "learning"
+            return TrackingState.LEARNING
         if self._last_usable_utc is None or self._now_utc - self._last_usable_utc > LOST_AFTER_S:
-            return "lost"
-        return "tracking"
+            return TrackingState.LOST
+        return TrackingState.TRACKING
 
     def _measured_fps(self) -> float | None:
         times = self._frame_times

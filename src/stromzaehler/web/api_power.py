@@ -19,6 +19,7 @@ from ..analytics.disc_power import PowerNow, check_revolutions_per_kwh, power_no
 from ..capture.disc_loop import RECENT_REVOLUTIONS, DiscLoop
 from ..clock import iso_utc
 from ..config import Settings
+from ..status import TrackingState
 from ..store import Store
 from ..store.revolutions import RevolutionStore
 from .deps import get_settings, get_store, require_reader, require_user
@@ -59,7 +60,7 @@ def power_payload(
             time.time() if now_utc is None else now_utc,
             revolutions_per_kwh,
         )
-        tracking = {"state": "off", "enabled": False}
+        tracking = {"state": TrackingState.OFF, "enabled": False}
     return {**_power_fields(now), "revolutions_per_kwh": revolutions_per_kwh, "tracking": tracking}
 
 
