@@ -99,3 +99,24 @@ def test_the_disc_loop_follows_a_window_moved_over_http(tmp_path):
     assert loop.state().tracking == "tracking"
     # the power follows the new plate value: 1 revolution per 10 s at 96 rev/kWh = 3750 W
     assert abs(loop.power(camera.t_utc).power_w - 3750.0) < 100
+
+
+def test_the_disc_loop_takes_enabled_and_fps_from_the_hub_but_keeps_a_manual_switch(tmp_path):
+    settings = load_settings(environ={}, overrides={"storage": {"data_dir": str(tmp_path)}})
+    window = settings.meter.geometry().disc_window
+    loop = DiscLoop(lambda: None, Store.open(tmp_path), fps=5.0, window=window)
+    hub = SettingsHub(settings)
+    hub.subscribe(loop.reconfigure)
+
+    def changed(**disc) -> object:
+        return settings.model_copy(update={"disc": settings.disc.model_copy(update=disc)})
+
+    hub.publish(changed(fps=10.0))
+    assert loop.fps == 10.0 and loop.enabled
+    loop.set_enabled(False)  # the switch on the power page
+    hub.publish(changed(fps=8.0))  # another change leaves the switch as it was
+    assert loop.fps == 8.0 and not loop.enabled
+    hub.publish(changed(fps=8.0, enabled=False))
+    assert not loop.enabled
+    hub.publish(changed(fps=8.0, enabled=True))
+    assert loop.enabled
