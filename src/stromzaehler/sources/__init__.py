@@ -1,4 +1,5 @@
-"""Frame sources behind one interface: picamera, opencv:N, files:PATH, simulated."""
+"""Frame sources behind one interface: picamera, opencv:N, files:PATH, simulated; disc-window
+frames for the disc loop (disc.py); image files and crops (images.py)."""
 
 from __future__ import annotations
 
