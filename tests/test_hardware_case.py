@@ -32,8 +32,9 @@ def _openscad(out: Path, *defines: str) -> str:
     return done.stderr
 
 
-def _expected_lens_to_rollers_mm(width_mm: float, height_mm: float, margin_mm: float,
-                                 share: float) -> float:
+def _expected_lens_to_rollers_mm(
+    width_mm: float, height_mm: float, margin_mm: float, share: float
+) -> float:
     def distance(size_mm: float, fov_deg: float) -> float:
         return size_mm / 2 / math.tan(math.radians(fov_deg / 2))
 
@@ -71,8 +72,12 @@ def test_every_part_renders_to_stl_without_warnings(
     ],
 )
 def test_echoed_camera_distance_is_the_field_of_view_formula(
-    tmp_path: Path, defines: tuple[str, ...], width_mm: float, height_mm: float,
-    margin_mm: float, share: float,
+    tmp_path: Path,
+    defines: tuple[str, ...],
+    width_mm: float,
+    height_mm: float,
+    margin_mm: float,
+    share: float,
 ) -> None:
     # An .echo export evaluates the model without building geometry: fast.
     stderr = _openscad(tmp_path / "out.echo", 'part="light_bar"', *defines)
