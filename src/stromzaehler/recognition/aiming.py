@@ -140,7 +140,7 @@ def _sharpness_check(values: Sequence[float]) -> Check:
         "sharpness",
         ok,
         value,
-        f">= {SHARP_ENOUGH}",
+        f">= {SHARP_ENOUGH:g}",
         "scharf" if ok else "unscharf: Objektiv nachdrehen (oder Vorsatzlinse)",
         "sharp" if ok else "blurred: turn the lens (or add a close-up lens)",
     )
