@@ -96,6 +96,10 @@ if [ ! -f "$REPO/$LOCK" ]; then
     exit 1
 fi
 SOURCE_FILES=(pyproject.toml README.md src "$LOCK")
+# The lock holds PyPI's files. Raspberry Pi OS's /etc/pip.conf adds piwheels, whose armv7 builds
+# of the same versions have other hashes (and win over manylinux wheels), so pip runs here
+# without any configuration file.
+PIP=(env PIP_CONFIG_FILE=/dev/null "$PREFIX/venv/bin/pip")
 source_hash=$(cd "$REPO" && find "${SOURCE_FILES[@]}" -type f ! -path '*/__pycache__/*' \
     ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$PREFIX/source.sha256" 2>/dev/null)" != "$source_hash" ]; then
@@ -104,16 +108,16 @@ if [ "$(cat "$PREFIX/source.sha256" 2>/dev/null)" != "$source_hash" ]; then
     mkdir "$work_dir/source" "$work_dir/wheel"
     tar -C "$REPO" --exclude=__pycache__ --exclude='*.egg-info' -cf - "${SOURCE_FILES[@]}" \
         | tar -C "$work_dir/source" -xf -
-    "$PREFIX/venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$work_dir/wheel" \
+    "${PIP[@]}" wheel --quiet --no-deps --wheel-dir "$work_dir/wheel" \
         "$work_dir/source"
     # The locked dependencies first, then the package without resolving anything; Debian's NumPy
     # satisfies numpy>=1.24, so it (and Debian's cv2) stays in charge. pip check proves the set
     # is complete and consistent.
-    "$PREFIX/venv/bin/pip" install --quiet --require-hashes --only-binary=:all: \
+    "${PIP[@]}" install --quiet --require-hashes --only-binary=:all: \
         -r "$REPO/$LOCK"
-    "$PREFIX/venv/bin/pip" install --quiet --no-index --force-reinstall --no-deps \
+    "${PIP[@]}" install --quiet --no-index --force-reinstall --no-deps \
         "$work_dir"/wheel/stromzaehler-*.whl
-    "$PREFIX/venv/bin/pip" check
+    "${PIP[@]}" check
     install -m 0644 "$REPO/README.md" "$PREFIX/README.md"
     echo "$source_hash" > "$PREFIX/source.sha256"
     changed=1

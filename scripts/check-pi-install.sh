@@ -92,6 +92,11 @@ rm -rf "${ROOT:?}$CHROOT_REPO"
 mkdir -p "$ROOT$CHROOT_REPO"
 git -C "$REPO" archive HEAD | tar -x -C "$ROOT$CHROOT_REPO"
 
+step "a global pip configuration (Raspberry Pi OS has one for piwheels), pointing nowhere"
+# The installer must not read it (the lock holds PyPI's hashes): with an index that cannot be
+# reached in /etc/pip.conf, any pip run that reads the file fails.
+printf '[global]\nindex-url = http://127.0.0.1:9/simple\n' > "$ROOT/etc/pip.conf"
+
 step "remove an installation left by an earlier check (Debian packages stay)"
 in_root userdel stromzaehler 2>/dev/null || true
 in_root groupdel stromzaehler 2>/dev/null || true
