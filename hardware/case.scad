@@ -33,7 +33,6 @@ cam_board_mm = [25, 24];        // camera board width, height
 cam_holes_mm = [21, 12.5];      // mounting hole spacing (2 mm holes)
 cam_hole_edge_mm = 2;           // hole centres from the board's top edge and sides
 cam_lens_from_top_mm = 9.5;     // lens centre from the board's top (hole) edge: check your board
-cam_lens_block_mm = 8.5;        // square lens housing on the board
 cam_ribbon_width_mm = 16;       // the flat cable
 pi_board_mm = [85, 56];         // Raspberry Pi 2 B
 pi_holes_mm = [58, 49];         // M2.5 hole spacing
@@ -82,7 +81,9 @@ assert(lens_to_glass_mm > 10, "the camera would touch the glass: lower counter_s
 // the slanted end is on top, the light window's top edge a short bridge.
 tilt_shift_mm = lens_to_glass_mm * tan(glare_tilt_deg);   // the tilted view moves this far at the glass
 front_inner_mm = [footprint_mm[0] + 2 * tolerance_mm, footprint_mm[1] + tilt_shift_mm + 2 * tolerance_mm];
-back_inner_mm = [cam_board_mm[0] + 6, cam_board_mm[1] / cos(glare_tilt_deg) + 6];
+lens_offset_mm = cam_board_mm[1] / 2 - cam_lens_from_top_mm;  // lens from the board centre
+// room for the board (shifted so the lens is on the axis) and the ribbon slot below it
+back_inner_mm = [cam_board_mm[0] + 8, 2 * (cam_board_mm[1] / 2 + abs(lens_offset_mm) + 6)];
 outer_mm = [front_inner_mm[0] + 2 * wall_mm, front_inner_mm[1] + 2 * wall_mm];
 back_outer_mm = [back_inner_mm[0] + 2 * wall_mm, back_inner_mm[1] + 2 * wall_mm];
 flange_mm = 3;
@@ -128,33 +129,31 @@ module hood() {
 }
 
 // ---- the camera plate ----------------------------------------------------------------------
-// Lies on the hood's slanted end (glued or taped to it); the camera board sits on four pins with
-// its lens through the middle; the ribbon leaves through the slot.
+// Lies on the hood's slanted end (glued or taped to it), rim and pins inside the hood. The camera
+// board sits on the four pins (a drop of glue or a warmed pin head holds it), lens towards the
+// glass and on the hood's axis; the ribbon leaves through the slot below the board.
 plate_mm = [back_outer_mm[0], back_outer_mm[1] / cos(glare_tilt_deg)];
 
 module camera_plate() {
-    lens_y = cam_board_mm[1] / 2 - cam_lens_from_top_mm;       // lens offset from the board centre
+    board_bottom_y = -lens_offset_mm - cam_board_mm[1] / 2;
+    rim = [back_inner_mm[0] - 2 * tolerance_mm - 2, plate_mm[1] - 2 * wall_mm - 2 * tolerance_mm - 2];
     difference() {
         union() {
             translate([-plate_mm[0] / 2, -plate_mm[1] / 2, 0]) cube([plate_mm[0], plate_mm[1], wall_mm]);
             // a rim that locates the plate in the tube
-            rim = [back_inner_mm[0] - 2 * tolerance_mm - 2, plate_mm[1] - 2 * wall_mm - 2 * tolerance_mm - 2];
             translate([-rim[0] / 2, -rim[1] / 2, 0])
                 difference() {
                     cube([rim[0], rim[1], wall_mm + 2]);
                     translate([1.2, 1.2, -1]) cube([rim[0] - 2.4, rim[1] - 2.4, wall_mm + 4]);
                 }
-            // pins for the board's 2 mm holes (board centre shifted so the lens is on the axis)
+            // pins for the board's 2 mm holes, the holes' row cam_hole_edge_mm from the top edge
             for (sx = [-1, 1], sy = [0, 1])
                 translate([sx * cam_holes_mm[0] / 2,
-                           -lens_y + cam_board_mm[1] / 2 - cam_hole_edge_mm - sy * cam_holes_mm[1], 0])
+                           -lens_offset_mm + cam_board_mm[1] / 2 - cam_hole_edge_mm - sy * cam_holes_mm[1], 0])
                     cylinder(d = 2 - tolerance_mm, h = wall_mm + 4);
         }
-        // lens opening (the lens housing looks through the plate)
-        translate([-(cam_lens_block_mm + 2 * tolerance_mm) / 2, -(cam_lens_block_mm + 2 * tolerance_mm) / 2, -1])
-            cube([cam_lens_block_mm + 2 * tolerance_mm, cam_lens_block_mm + 2 * tolerance_mm, wall_mm + 2]);
-        // ribbon slot below the board
-        translate([-(cam_ribbon_width_mm + 2) / 2, -lens_y - cam_board_mm[1] / 2 - 4, -1])
+        // ribbon slot just below the board's bottom edge
+        translate([-(cam_ribbon_width_mm + 2) / 2, board_bottom_y - 1 - (2 + 2 * tolerance_mm), -1])
             cube([cam_ribbon_width_mm + 2, 2 + 2 * tolerance_mm, wall_mm + 2]);
     }
 }
