@@ -213,8 +213,10 @@ module assembly() {
     color("lightgrey") hood();
     color("dimgrey") translate([0, tilt_shift_mm / 2, hood_len_mm]) rotate([-glare_tilt_deg, 0, 0])
         translate([0, 0, wall_mm]) rotate([180, 0, 0]) camera_plate();
-    color("white") translate([-outer_mm[0] / 2 - 1, 0, flange_mm + 2 + tolerance_mm])
-        rotate([0, -90, 0]) rotate([0, 0, 0]) light_bar();
+    // the light bar in the left wall's window, leaning with the wall
+    lean = atan((outer_mm[0] - back_outer_mm[0]) / 2 / (hood_len_mm + back_outer_mm[1] * tan(glare_tilt_deg) + 2));
+    color("white") translate([-outer_mm[0] / 2 + 4, 0, flange_mm + 2 + tolerance_mm])
+        rotate([0, lean, 0]) rotate([0, -90, 0]) light_bar();
     color("seagreen") translate([0, -outer_mm[1] / 2 - 60, 0]) pi_tray();
 }
 
