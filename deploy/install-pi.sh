@@ -24,8 +24,9 @@ case "$RELEASE" in
     *) echo "warning: tested on bookworm and trixie, not on '$RELEASE'; trying anyway" >&2 ;;
 esac
 
-# NumPy, OpenCV and picamera2 come from Debian: there are no armv7 wheels, and pip's NumPy 2
-# would break Debian's cv2. python3-venv brings pip for the venv (python3-pip-whl).
+# NumPy, OpenCV and picamera2 come from Debian: there are no armv7 wheels, and a pip NumPy other
+# than the one Debian's cv2 was built against breaks it (bookworm: 1.24, trixie: 2.2).
+# python3-venv brings pip for the venv (python3-pip-whl).
 REQUIRED_PACKAGES=(python3-venv python3-opencv python3-numpy)
 # Only in the Raspberry Pi OS archive, not in Debian: without them the service has no Pi camera
 # (it falls back to the simulated meter) and no LED, but everything else works.
