@@ -74,8 +74,13 @@ class AimReport:
         return {**asdict(self), "ok": self.ok}
 
 
-def _channel(image: np.ndarray) -> np.ndarray:
-    return image.max(axis=2) if image.ndim == 3 else image
+
+
+def _brightest_channel(image: np.ndarray) -> np.ndarray:
+    """The channel locate works on: under the red LED only red carries the digits."""
+    if image.ndim != 3:
+        return image
+    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])
 
 
 def _clip(box: Box, width: int, height: int) -> Box | None:
@@ -211,8 +216,13 @@ def assess(image_bgr: np.ndarray, geometry: MeterGeometry) -> AimReport:
     located = propose_boxes(image_bgr)
     found = bool(located)
     # Rollers locate missed (a glint, a roller half-turned) are filled in at the row's pitch.
-    chosen = propose_boxes(image_bgr, expected) if found else list(geometry.digit_boxes)
-    channel = _channel(image_bgr)
+    if not found:
+        chosen = list(geometry.digit_boxes)
+    elif len(located) == expected:
+        chosen = located
+    else:
+        chosen = propose_boxes(image_bgr, expected)
+    channel = _brightest_channel(image_bgr)
     boxes = [b for b in (_clip(box, width, height) for box in chosen) if b is not None]
     if not boxes:
         raise ValueError("no digit box lies inside the frame")
