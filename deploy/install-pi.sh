@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install stromzaehler-pi as a service on Raspberry Pi OS Lite 32-bit (bookworm).
+# Install stromzaehler-pi as a service on Raspberry Pi OS Lite 32-bit: trixie (Debian 13, Python
+# 3.13, what the Imager writes today) or bookworm (Debian 12, Python 3.11, older cards).
 # Idempotent: a second run changes nothing. Run from the repository: sudo ./deploy/install-pi.sh
 set -euo pipefail
 
@@ -14,8 +15,18 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# NumPy, OpenCV and picamera2 come from Debian: there are no armv7 wheels, and pip's NumPy 2
-# would break Debian's cv2. python3-venv brings pip for the venv (python3-pip-whl).
+# The release decides the Python version and with it the lock file; the package names, the video
+# and gpio groups and the Raspberry Pi OS packages are the same on both releases.
+. /etc/os-release
+RELEASE=${VERSION_CODENAME:-unknown}
+case "$RELEASE" in
+    bookworm | trixie) echo "Raspberry Pi OS / Debian $RELEASE" ;;
+    *) echo "warning: tested on bookworm and trixie, not on '$RELEASE'; trying anyway" >&2 ;;
+esac
+
+# NumPy, OpenCV and picamera2 come from Debian: there are no armv7 wheels, and a pip NumPy other
+# than the one Debian's cv2 was built against breaks it (bookworm: 1.24, trixie: 2.2).
+# python3-venv brings pip for the venv (python3-pip-whl).
 REQUIRED_PACKAGES=(python3-venv python3-opencv python3-numpy)
 # Only in the Raspberry Pi OS archive, not in Debian: without them the service has no Pi camera
 # (it falls back to the simulated meter) and no LED, but everything else works.
@@ -76,7 +87,20 @@ changed=0
 # Reinstall only when the source changed, so that a second run changes nothing. The wheel is built
 # from a copy: building in the repository would write build/ and src/*.egg-info into it (owned by
 # root) and change the hash.
-SOURCE_FILES=(pyproject.toml README.md src)
+# Every pip-installed dependency comes from the lock for this Python (hashes, wheels only):
+# an install next year gets what was tested. Refresh: scripts/lock-pi-requirements.sh.
+PY_TAG=$(python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')
+LOCK=deploy/requirements-pi-py$PY_TAG.txt
+if [ ! -f "$REPO/$LOCK" ]; then
+    echo "no lock file for Python ${PY_TAG:0:1}.${PY_TAG:1} ($LOCK): use Raspberry Pi OS" \
+        "bookworm or trixie, or run scripts/lock-pi-requirements.sh" >&2
+    exit 1
+fi
+SOURCE_FILES=(pyproject.toml README.md src "$LOCK")
+# The lock holds PyPI's files. Raspberry Pi OS's /etc/pip.conf adds piwheels, whose armv7 builds
+# of the same versions have other hashes (and win over manylinux wheels), so pip runs here
+# without any configuration file.
+PIP=(env PIP_CONFIG_FILE=/dev/null "$PREFIX/venv/bin/pip")
 source_hash=$(cd "$REPO" && find "${SOURCE_FILES[@]}" -type f ! -path '*/__pycache__/*' \
     ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$PREFIX/source.sha256" 2>/dev/null)" != "$source_hash" ]; then
@@ -85,14 +109,16 @@ if [ "$(cat "$PREFIX/source.sha256" 2>/dev/null)" != "$source_hash" ]; then
     mkdir "$work_dir/source" "$work_dir/wheel"
     tar -C "$REPO" --exclude=__pycache__ --exclude='*.egg-info' -cf - "${SOURCE_FILES[@]}" \
         | tar -C "$work_dir/source" -xf -
-    "$PREFIX/venv/bin/pip" wheel --quiet --no-deps --wheel-dir "$work_dir/wheel" \
+    "${PIP[@]}" wheel --quiet --no-deps --wheel-dir "$work_dir/wheel" \
         "$work_dir/source"
-    # Every dependency from wheels only; Debian's NumPy already satisfies numpy>=1.24, so pip
-    # leaves it (and Debian's cv2) in charge.
-    "$PREFIX/venv/bin/pip" install --quiet --only-binary=:all: --force-reinstall --no-deps \
+    # The locked dependencies first, then the package without resolving anything; Debian's NumPy
+    # satisfies numpy>=1.24, so it (and Debian's cv2) stays in charge. pip check proves the set
+    # is complete and consistent.
+    "${PIP[@]}" install --quiet --require-hashes --only-binary=:all: \
+        -r "$REPO/$LOCK"
+    "${PIP[@]}" install --quiet --no-index --force-reinstall --no-deps \
         "$work_dir"/wheel/stromzaehler-*.whl
-    "$PREFIX/venv/bin/pip" install --quiet --only-binary=:all: \
-        "$work_dir"/wheel/stromzaehler-*.whl
+    "${PIP[@]}" check
     install -m 0644 "$REPO/README.md" "$PREFIX/README.md"
     echo "$source_hash" > "$PREFIX/source.sha256"
     changed=1

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Check deploy/install-pi.sh without a Pi: a Debian bookworm armhf userland under qemu-user.
+# Check deploy/install-pi.sh without a Pi: a Debian armhf userland under qemu-user, for either
+# Raspberry Pi OS release (trixie: Python 3.13, OpenCV 4.10, NumPy 2.2; bookworm: Python 3.11,
+# OpenCV 4.6, NumPy 1.24). Plain Debian armhf stands in for Raspberry Pi OS: same Debian packages,
+# without the Raspberry Pi archive (picamera2, lgpio).
 #
-#   sudo ./scripts/check-pi-install.sh [ROOT]      (ROOT defaults to /work/pi-root, outside the repo)
+#   sudo RELEASE=trixie ./scripts/check-pi-install.sh [ROOT]   (RELEASE: bookworm (default) or
+#                                          trixie; ROOT defaults to /work/pi-root-RELEASE)
 #
 # Builds ROOT with debootstrap when it is missing, copies `git archive HEAD` into it, runs the
 # installer twice (the second run must change nothing), then checks from the venv: wheels only,
 # Debian's numpy and cv2 in charge, `stromzaehler --help`, `doctor`, `serve --simulate`
-# answering /api/health and /api/image, and the unit's conditions (own user, port 80 through an
+# answering /api/health and /api/image, every locked dependency at its locked version,
+# `stromzaehler read` of the reference frame when ../shared is there, and the unit's conditions (own user, port 80 through an
 # ambient capability, read-only system except the data folder). Emulated times and memory are
 # not Pi numbers. Needs root, debootstrap, qemu-user-static and binfmt-support on the host.
 set -euo pipefail
 
-ROOT=${1:-/work/pi-root}
+RELEASE=${RELEASE:-bookworm}
+case "$RELEASE" in bookworm | trixie) ;; *) echo "RELEASE must be bookworm or trixie" >&2; exit 1 ;; esac
+ROOT=${1:-/work/pi-root-$RELEASE}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-PORT=8099
+# A free port: other checks and test runs may share the machine.
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+LOGS=$(mktemp -d)
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 CHROOT_REPO=/root/stromzaehler-pi
 VENV=/opt/stromzaehler/venv
@@ -39,9 +48,14 @@ update-binfmts --enable qemu-arm 2>/dev/null || true
 grep -E '^(enabled|interpreter|flags)' /proc/sys/fs/binfmt_misc/qemu-arm
 
 if [ ! -x "$ROOT/usr/bin/python3" ] && [ ! -e "$ROOT/etc/debian_version" ]; then
-    step "debootstrap bookworm armhf from $MIRROR"
-    time debootstrap --arch=armhf --foreign --include=ca-certificates bookworm "$ROOT" "$MIRROR"
+    step "debootstrap $RELEASE armhf from $MIRROR"
+    time debootstrap --arch=armhf --foreign --include=ca-certificates "$RELEASE" "$ROOT" "$MIRROR"
     time chroot "$ROOT" /debootstrap/debootstrap --second-stage
+fi
+root_release=$(. "$ROOT/etc/os-release" && echo "${VERSION_CODENAME:-}")
+if [ "$root_release" != "$RELEASE" ]; then
+    echo "$ROOT holds '$root_release', not $RELEASE: pass another ROOT" >&2
+    exit 1
 fi
 echo "uname -m inside: $(chroot "$ROOT" uname -m)"
 
@@ -59,10 +73,10 @@ mount_once proc
 mount_once sys
 mount_once dev
 
-step "apt inside: bookworm and bookworm-updates; no service starts in the chroot"
+step "apt inside: $RELEASE and $RELEASE-updates; no service starts in the chroot"
 cat > "$ROOT/etc/apt/sources.list" <<EOF
-deb $MIRROR bookworm main
-deb $MIRROR bookworm-updates main
+deb $MIRROR $RELEASE main
+deb $MIRROR $RELEASE-updates main
 EOF
 printf '#!/bin/sh\nexit 101\n' > "$ROOT/usr/sbin/policy-rc.d"
 chmod +x "$ROOT/usr/sbin/policy-rc.d"
@@ -77,6 +91,11 @@ step "copy the repository (git archive HEAD: $(git -C "$REPO" log --oneline -1))
 rm -rf "${ROOT:?}$CHROOT_REPO"
 mkdir -p "$ROOT$CHROOT_REPO"
 git -C "$REPO" archive HEAD | tar -x -C "$ROOT$CHROOT_REPO"
+
+step "a global pip configuration (Raspberry Pi OS has one for piwheels), pointing nowhere"
+# The installer must not read it (the lock holds PyPI's hashes): with an index that cannot be
+# reached in /etc/pip.conf, any pip run that reads the file fails.
+printf '[global]\nindex-url = http://127.0.0.1:9/simple\n' > "$ROOT/etc/pip.conf"
 
 step "remove an installation left by an earlier check (Debian packages stay)"
 in_root userdel stromzaehler 2>/dev/null || true
@@ -107,6 +126,17 @@ if find "$ROOT$CHROOT_REPO" \( -name '*.egg-info' -o -name build \) | grep -q .;
     exit 1
 fi
 
+step "every locked dependency at its locked version"
+lock=$(echo "$ROOT$CHROOT_REPO"/deploy/requirements-pi-py"$(in_root python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')".txt)
+echo "lock: $(basename "$lock")"
+in_root "$VENV/bin/pip" list --format=freeze 2>/dev/null | tr 'A-Z_' 'a-z-' | sort > "$LOGS/freeze.txt"
+grep -oE '^[a-z0-9._-]+==[^ ]+' "$lock" | tr 'A-Z_' 'a-z-' | sort > "$LOGS/locked.txt"
+if comm -23 "$LOGS/locked.txt" "$LOGS/freeze.txt" | grep .; then
+    echo "FAIL: the lines above are locked but not installed at that version" >&2
+    exit 1
+fi
+echo "$(wc -l < "$LOGS/locked.txt") locked packages installed at their locked versions"
+
 step "Debian's numpy and cv2 from the venv"
 in_root "$VENV/bin/python" -c 'import platform, sys, numpy, cv2
 print(platform.machine(), "Python", sys.version.split()[0])
@@ -114,6 +144,17 @@ print("numpy", numpy.__version__, numpy.__file__)
 print("cv2", cv2.__version__, cv2.__file__)
 assert numpy.__file__.startswith("/usr/lib/python3/dist-packages/"), "numpy not from Debian"
 assert cv2.__file__.startswith("/usr/lib/python3/dist-packages/"), "cv2 not from Debian"'
+
+REFERENCE="$REPO/../shared/reference/meter-0995160.png"
+if [ -f "$REFERENCE" ]; then
+    step "stromzaehler read of the reference frame with this release's OpenCV and NumPy"
+    cp "$REFERENCE" "$ROOT/tmp/meter-0995160.png"
+    in_root "$VENV/bin/stromzaehler" read /tmp/meter-0995160.png --json | tee "$LOGS/read.json"
+    grep -q '"reading": "0995160"' "$LOGS/read.json" \
+        || { echo "FAIL: the reference frame was not read as 0995160" >&2; exit 1; }
+else
+    echo "(../shared/reference is absent: reading the reference frame skipped)"
+fi
 
 step "stromzaehler --help (emulated time)"
 /usr/bin/time -f '%e s wall, %M KiB max RSS of qemu' "${IN_ROOT[@]}" "$VENV/bin/stromzaehler" --help
@@ -150,7 +191,7 @@ rm -rf "$ROOT/tmp/x"
 started=$(date +%s.%N)
 # Not through the in_root function: $! must be the service itself (env and chroot exec into it).
 "${IN_ROOT[@]}" "$VENV/bin/stromzaehler" serve --simulate --port "$PORT" --data /tmp/x \
-    > /tmp/check-pi-serve.log 2>&1 &
+    > $LOGS/check-pi-serve.log 2>&1 &
 serve_pid=$!
 wait_for_service "$PORT" "$serve_pid" "$started"
 in_root "$VENV/bin/python" - "$PORT" <<'PY'
@@ -172,10 +213,10 @@ snapshot() {
         /etc/passwd /etc/group /var/lib/apt/lists -printf "%p %T@ %s %m %u\n" | sort
         dpkg-query -W | md5sum'
 }
-snapshot > /tmp/check-pi-before.txt
+snapshot > $LOGS/check-pi-before.txt
 time in_root "$CHROOT_REPO/deploy/install-pi.sh" < /dev/null
-snapshot > /tmp/check-pi-after.txt
-if diff /tmp/check-pi-before.txt /tmp/check-pi-after.txt; then
+snapshot > $LOGS/check-pi-after.txt
+if diff $LOGS/check-pi-before.txt $LOGS/check-pi-after.txt; then
     echo "no file, package, user or list changed"
 else
     echo "(lines above: what the second run changed)"
@@ -194,9 +235,9 @@ unit_exec=(setpriv --reuid stromzaehler --regid stromzaehler --init-groups)
 start_cmd=("$VENV/bin/stromzaehler" serve --config /etc/stromzaehler/config.toml)
 echo "without the capability (must fail to bind):"
 timeout 120 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/stromzaehler LANG=C.UTF-8 \
-    chroot "$ROOT" "${unit_exec[@]}" -- "${start_cmd[@]}" > /tmp/check-pi-port80-denied.log 2>&1 \
+    chroot "$ROOT" "${unit_exec[@]}" -- "${start_cmd[@]}" > $LOGS/check-pi-port80-denied.log 2>&1 \
     || true
-grep -E 'Errno' /tmp/check-pi-port80-denied.log \
+grep -E 'Errno' $LOGS/check-pi-port80-denied.log \
     || { echo "FAIL: bound port 80 without the capability" >&2; exit 1; }
 echo "with it, / read-only, /var/lib/stromzaehler writable, private /tmp:"
 started=$(date +%s.%N)
@@ -213,7 +254,7 @@ unshare -m bash -c '
 ' unit-like "$ROOT" chroot "$ROOT" "${unit_exec[@]}" \
     --inh-caps +net_bind_service --ambient-caps +net_bind_service \
     --bounding-set -all,+net_bind_service --no-new-privs -- "${start_cmd[@]}" \
-    > /tmp/check-pi-port80.log 2>&1 &
+    > $LOGS/check-pi-port80.log 2>&1 &
 unit_pid=$!
 sleep 1
 service_pid=$(pgrep -P "$unit_pid" || echo "$unit_pid")

@@ -32,6 +32,7 @@ def test_every_check_reports_a_line(tmp_path):
         "camera",
         "frames per second",
         "LED",
+        "aiming",
         "clock",
         "free disk",
         "data folder",

@@ -90,6 +90,33 @@ class CaptureSettings(_Section):
     require_clock_sync: bool = Field(
         False, description="store readings only while the system clock is NTP-synchronised"
     )
+    # Pi camera controls, set per capture (sources/picamera.py): the rollers stand still for the
+    # minute capture, so it may expose long at low gain (less noise); the disc turns while the
+    # disc loop watches it (at 20 kW and 75 rev/kWh 150 deg/s: 8 ms blur it by 1.2 deg).
+    exposure_us: int = Field(
+        50000,
+        ge=0,
+        le=1_000_000,
+        description="Pi camera: exposure of the minute capture in microseconds; 0 = automatic",
+    )
+    analogue_gain: float = Field(
+        2.0,
+        ge=0,
+        le=16,
+        description="Pi camera: analogue gain of the minute capture; 0 = automatic",
+    )
+    disc_exposure_us: int = Field(
+        8000,
+        ge=0,
+        le=200_000,
+        description="Pi camera: exposure between minute captures (disc loop), µs; 0 = automatic",
+    )
+    disc_analogue_gain: float = Field(
+        8.0,
+        ge=0,
+        le=16,
+        description="Pi camera: analogue gain between minute captures; 0 = automatic",
+    )
 
     @field_validator("source")
     @classmethod

@@ -146,10 +146,18 @@ def check_port(settings: Settings) -> CheckResult:
     return CheckResult("port", True, f"{port} is free")
 
 
+def check_aiming(settings: Settings) -> CheckResult:
+    """The aiming aid on one frame: light, contrast, sharpness, fill, glare, rollers found."""
+    from .aim_check import aim_on_camera
+
+    return CheckResult("aiming", *aim_on_camera(settings))
+
+
 CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_camera,
     check_fps,
     check_light,
+    check_aiming,
     check_clock,
     check_disk,
     check_data_dir,

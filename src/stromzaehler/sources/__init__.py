@@ -33,9 +33,14 @@ def open_source(
     spec = resolve_source_spec(capture.source)
     kind, _, argument = spec.partition(":")
     if kind == "picamera":
-        from .picamera import PiCameraSource
+        from .picamera import PiCameraSource, camera_controls
 
-        return PiCameraSource(capture.width, capture.height)
+        return PiCameraSource(
+            capture.width,
+            capture.height,
+            camera_controls(capture.exposure_us, capture.analogue_gain),
+            camera_controls(capture.disc_exposure_us, capture.disc_analogue_gain),
+        )
     if kind == "opencv":
         from .opencv import OpenCVSource
 

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..settings_hub import SettingsHub
 from ..store import Store
 from . import (
+    api_aim,
     api_auth,
     api_consumption,
     api_live,
@@ -86,6 +87,7 @@ def create_app(
         api_setup.router,
         api_review.router,
         api_power.router,
+        api_aim.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -4,6 +4,7 @@
 import { get, post } from "../api.js";
 import { h, svg } from "../dom.js";
 import { formatDateTime, formatKwh, formatNumber, reasonText, t } from "../i18n.js";
+import { aimPanel } from "./aim.js";
 
 const POLL_MS = 2000;
 
@@ -48,6 +49,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
   const health = h("p", { class: "note", id: "live-health" });
   const light = h("input", { type: "checkbox", id: "live-light" });
   const capture = h("button", { type: "button", id: "live-capture" }, t("live.capture"));
+  const aim = aimPanel(showError);
 
   root.append(
     h("div", { class: "grid two" },
@@ -58,6 +60,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
         h("section", { class: "card row" },
           h("label", { class: "switch" }, light, t("live.light")), capture),
         h("section", { class: "card" }, h("h2", {}, t("live.health")), health),
+        aim.panel,
       ),
     ),
   );
@@ -124,6 +127,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
   const timer = setInterval(refresh, POLL_MS);
   return () => {
     clearInterval(timer);
+    aim.stop();
     image.removeAttribute("src"); // closes the MJPEG connection
   };
 }
