@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from stromzaehler.aim_check import aim_on_camera
+from stromzaehler.capture.aim import aim_on_camera
+from stromzaehler.capture.loop import CaptureService
+from stromzaehler.capture.verdict import FrameHandler
 from stromzaehler.config import load_settings
 from stromzaehler.light import NoLight
-from stromzaehler.processing import FrameHandler
 from stromzaehler.recognition.aiming import SHARP_ENOUGH, assess
-from stromzaehler.service import CaptureService
 from stromzaehler.sources import Frame
 from stromzaehler.store import Store
 from stromzaehler.web.app import create_app

@@ -148,7 +148,7 @@ def check_port(settings: Settings) -> CheckResult:
 
 def check_aiming(settings: Settings) -> CheckResult:
     """The aiming aid on one frame: light, contrast, sharpness, fill, glare, rollers found."""
-    from .aim_check import aim_on_camera
+    from ..capture.aim import aim_on_camera
 
     return CheckResult("aiming", *aim_on_camera(settings))
 

@@ -11,12 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from ..capture.aim import assess_jpeg
+from ..capture.loop import CaptureService
+from ..clock import iso_utc
 from ..config import Settings
-from ..recognition.aiming import assess
-from ..service import CaptureService
-from .api_live import iso_utc
 from .deps import get_service, get_settings, require_reader
-from .frame_images import decode_jpeg
 
 router = APIRouter(prefix="/api", tags=["live"])
 
@@ -38,11 +37,10 @@ def aim(
         cached = getattr(request.app.state, "aim_cache", None)
         if cached is not None and cached[0] == (sequence, geometry):
             return cached[1]
-        image = decode_jpeg(jpeg)
         answer = {
             "captured_at": iso_utc(captured_at) if captured_at else None,
             "sequence": sequence,
-            **assess(image, geometry).as_dict(),
+            **assess_jpeg(jpeg, geometry),
         }
         request.app.state.aim_cache = ((sequence, geometry), answer)
         return answer

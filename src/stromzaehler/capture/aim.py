@@ -1,11 +1,14 @@
-"""The aiming aid for `stromzaehler doctor`: one frame from the configured camera, judged by
-recognition/aiming.py, as one line of verdicts and one line of what to do."""
+"""The aiming aid: the newest live frame (Live page) or one frame from the configured camera
+(`stromzaehler doctor`), judged by recognition/aiming.py."""
 
 from __future__ import annotations
 
-from .config import Settings
-from .recognition.aiming import AimReport, assess
-from .sources import open_source, resolve_source_spec
+from typing import Any
+
+from ..config import MeterGeometry, Settings
+from ..recognition.aiming import AimReport, assess
+from ..sources import open_source, resolve_source_spec
+from ..sources.images import decode_jpeg
 
 
 def summarise(report: AimReport) -> tuple[bool, str, str]:
@@ -37,3 +40,8 @@ def aim_on_camera(settings: Settings) -> tuple[bool, str, str]:
     except Exception as error:  # any camera or image problem is reported, not raised
         return False, f"{spec}: {error}", "fix the camera first"
     return summarise(report)
+
+
+def assess_jpeg(jpeg: bytes, geometry: MeterGeometry) -> dict[str, Any]:
+    """The aiming figures and verdicts of one JPEG frame, as the API returns them."""
+    return assess(decode_jpeg(jpeg), geometry).as_dict()
