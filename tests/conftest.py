@@ -33,6 +33,7 @@ PI_LIBRARY_MODULES = (
     "test_service",
     "test_simulator",
     "test_disc",
+    "test_pv_",
 )
 
 

@@ -10,6 +10,7 @@ and tests/test_pv_weather.py proves it (east and west arrays yield alike).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -181,10 +182,8 @@ def parse_pvgis_tmy(data: bytes) -> Weather:
     for number, line in enumerate(lines):
         for key in ("Latitude", "Longitude"):
             if line.startswith(key):
-                try:
+                with contextlib.suppress(IndexError, ValueError):
                     place[key] = float(line.split(":", 1)[1].strip().split()[0].strip(","))
-                except (IndexError, ValueError):
-                    pass
         if line.startswith("time(UTC)"):
             header_at = number
             break
