@@ -134,10 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _area_registrations() -> list[Any]:
     """Subcommands that live with their area (simulator, recognition, analytics)."""
     from .analytics.cli import register as register_analytics
+    from .pv_cli import register as register_pv
     from .recognition.cli import register as register_recognition
     from .simulator.cli import register as register_simulator
 
-    return [register_simulator, register_recognition, register_analytics]
+    return [register_simulator, register_recognition, register_analytics, register_pv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
