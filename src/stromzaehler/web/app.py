@@ -21,6 +21,7 @@ from . import (
     api_consumption,
     api_live,
     api_power,
+    api_pv,
     api_review,
     api_settings,
     api_setup,
@@ -77,6 +78,7 @@ def create_app(
         api_setup.router,
         api_review.router,
         api_power.router,
+        api_pv.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
