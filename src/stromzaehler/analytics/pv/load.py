@@ -6,6 +6,8 @@ buckets, elsewhere a quarter's energy is spread evenly over its minutes.
 
 Missing quarters inside the recorded span are gaps: filled from the household's own mean
 profile (same BDEW season, weekday or weekend/holiday, quarter of the day), scaled to the month.
+Quarters the counter bridged over a gap in the readings (estimated) keep their energy and take
+the same profile's shape.
 Before or after the recording (less than a year), the year is completed the same way in months
 the household has data for, else from the H25 standard profile scaled to the household's
 measured consumption. Every part is counted: data_quality says how much was measured.
@@ -28,7 +30,8 @@ from ..profile import season_of
 YEAR_QUARTERS = 365 * 96
 MINUTES_PER_QUARTER = 15
 MINUTE_CHUNK_S = 7 * 86400  # minute buckets a week at a time (periods.MAX_RANGE_S: 31 days)
-# What each quarter of the planning year is made of.
+# What each quarter of the planning year is made of (ESTIMATED: a gap in the readings the
+# counter bridges, so its energy is measured and its shape taken from the household's profile).
 ORIGIN_MEASURED, ORIGIN_ESTIMATED, ORIGIN_GAP, ORIGIN_OWN_MONTHS, ORIGIN_H25 = 0, 1, 2, 3, 4
 
 
@@ -110,6 +113,18 @@ def fill_year(start_utc: int, energy_wh: np.ndarray, quality: np.ndarray, zone: 
     use_own = missing & np.isfinite(from_own)
     filled = np.where(use_own, from_own, h25_wh * h25_scale)
     result = np.where(missing, filled, energy)
+    # Estimated quarters are a linear spread of a counter difference over a gap in the
+    # readings: the energy is right, the shape is not. Each run keeps its energy and takes the
+    # household's own shape (H25 where the profile has no such quarter).
+    estimated = quality == ESTIMATED
+    if np.any(estimated):
+        shape = np.where(np.isfinite(own[key]), own[key], h25_wh * h25_scale)
+        run = np.cumsum(estimated & ~np.concatenate(([False], estimated[:-1]))) * estimated
+        run_energy = np.bincount(run, weights=np.where(estimated, energy, 0.0))
+        run_shape = np.bincount(run, weights=np.where(estimated, shape, 0.0))
+        ratio = np.divide(run_energy, run_shape, out=np.zeros_like(run_energy),
+                          where=run_shape > 0)
+        result = np.where(estimated, shape * ratio[run], result)
     known = np.flatnonzero(~missing)
     inside = np.zeros(energy.size, dtype=bool)
     inside[known[0]:known[-1] + 1] = True
