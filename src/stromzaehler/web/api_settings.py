@@ -18,7 +18,6 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "gate": ("max_power_w",),
     "storage": ("rejected_frames_kept",),
     "auth": ("open_read",),
-    "pv": ("latitude", "longitude"),
 }
 
 router = APIRouter(prefix="/api", tags=["settings"])
