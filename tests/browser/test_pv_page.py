@@ -76,3 +76,11 @@ def test_the_planner_is_in_the_navigation_of_every_page(page_factory):
     page.click("#nav a[data-page=pv]")
     page.wait_for_url("**/#/pv")
     page.wait_for_selector("#pv-form")
+
+
+def test_planner_page_fits_a_phone(page_factory):
+    page, _ = page_factory(width=390)
+    open_planner(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the planner is {overflow} px wider than 390 px"
+    page.screenshot(path=str(SCREENSHOTS / "pv-390.png"), full_page=True)
