@@ -170,7 +170,8 @@ def test_http_plan_grid_and_progress(client):
 
 @pytest.mark.parametrize("params", [{"tilt": 120}, {"kwp": -1}, {"station": 0},
                                     {"kwp": "many"}, {"resolution": "5min"},
-                                    {"kwp_grid": "a-b"}, {"lat": 51}])
+                                    {"kwp_grid": "a-b"}, {"lat": 51},
+                                    {"kwp_grid": "0-100"}])
 def test_http_bad_input_is_422(client, params):
     path = "/api/pv/grid" if "kwp_grid" in params else "/api/pv"
     response = client.get(path, params={"to": str(END), **params})

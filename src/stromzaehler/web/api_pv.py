@@ -12,7 +12,7 @@ from ..analytics.pv import economics
 from ..analytics.pv.compute import DataSource
 from ..analytics.pv.request import RESOLUTIONS, InputError, PvRequest
 from ..analytics.pv.weather import SOURCE_NOTE, stations
-from ..analytics.pv.worker import PlannerWorker
+from ..analytics.pv.worker import Busy, PlannerWorker
 from ..config import Settings
 from .deps import get_settings, require_reader
 
@@ -69,6 +69,8 @@ async def _run(kind: str, request: Request, inputs: PvRequest, settings: Setting
         return await worker(request).result(kind, data_source(settings), inputs, details)
     except InputError as error:
         raise HTTPException(422, str(error)) from None
+    except Busy as error:
+        raise HTTPException(503, str(error)) from None
 
 
 @router.get("")

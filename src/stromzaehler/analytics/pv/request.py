@@ -12,7 +12,7 @@ from . import economics
 from .battery import DEFAULT_ROUND_TRIP, Battery
 from .planner import STEP_S, System
 from .pvmodel import PvArray
-from .sweep import DEFAULT_BATTERY_KWH, DEFAULT_KWP, parse_values
+from .sweep import DEFAULT_BATTERY_KWH, DEFAULT_KWP, MAX_CELLS, parse_values
 from .weather import (
     MAX_PVGIS_BYTES,
     Weather,
@@ -87,8 +87,10 @@ def check(request: PvRequest) -> PvRequest:
     try:
         system(request)
         prices(request)
-        parse_values(request.kwp_grid, "kwp-grid")
-        parse_values(request.battery_grid, "battery-grid")
+        cells = len(parse_values(request.kwp_grid, "kwp-grid")) * len(
+            parse_values(request.battery_grid, "battery-grid"))
+        if cells > MAX_CELLS:
+            raise InputError(f"the grid has {cells} cells; at most {MAX_CELLS}")
         if request.station is not None:
             station(request.station)
         if request.lat is not None and request.lon is not None:

@@ -18,7 +18,7 @@ from .economics import Prices, investment_eur, payback_years, savings_eur
 DEFAULT_KWP = tuple(float(k) for k in range(1, 16))
 DEFAULT_BATTERY_KWH = tuple(float(b) for b in range(0, 16))
 BLOCK_STEPS = 7 * 96
-MAX_CELLS = 2500
+MAX_CELLS = 1000  # a week-block then stays under about 100 MB on the Pi
 
 
 def parse_values(text: str, name: str) -> tuple[float, ...]:

@@ -21,6 +21,11 @@ from .compute import DataSource, data_key, run_grid, run_plan
 from .request import PvRequest
 
 CACHE_SIZE = 16
+MAX_PENDING = 4  # jobs queued or running; more is refused, so clients cannot pile up work
+
+
+class Busy(RuntimeError):
+    """Too many planner jobs waiting."""
 _progress: Any = None
 
 
@@ -69,6 +74,8 @@ class PlannerWorker:
             running = self._running.get(key)
             if running is not None:
                 return running
+            if len(self._running) >= MAX_PENDING:
+                raise Busy(f"{MAX_PENDING} planner jobs are waiting; try again in a moment")
             future = self._executor().submit(_job, kind, source, request, details)
             self._running[key] = future
 
