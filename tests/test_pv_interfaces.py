@@ -23,11 +23,14 @@ from stromzaehler.analytics.pv.load import (
 )
 from stromzaehler.analytics.pv.request import PvRequest
 from stromzaehler.config import load_settings
+from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
 
 from .pv_store import END, fill
+from .test_pv_weather import pvgis_csv
 
 ZONE = ZoneInfo("Europe/Berlin")
+PASSWORD = "meter-cabinet-1"
 YEAR_KEYS = {"load_kwh", "pv_kwh", "direct_kwh", "charge_kwh", "discharge_kwh", "feed_in_kwh",
              "curtailed_kwh", "import_kwh", "self_consumption", "autarky", "cycles",
              "savings_eur", "payback_years"}
@@ -145,7 +148,9 @@ def client(data_dir):
     from stromzaehler.store import Store
 
     settings = load_settings(environ={}, overrides={"storage": {"data_dir": str(data_dir)}})
-    app = create_app(settings, Store.open(data_dir), None)
+    store = Store.open(data_dir)
+    set_password(store, PASSWORD)
+    app = create_app(settings, store, None)
     with TestClient(app) as test_client:
         yield test_client
     if getattr(app.state, "pv_worker", None) is not None:
@@ -176,3 +181,26 @@ def test_http_bad_input_is_422(client, params):
     path = "/api/pv/grid" if "kwp_grid" in params else "/api/pv"
     response = client.get(path, params={"to": str(END), **params})
     assert response.status_code == 422, response.text
+
+
+def test_an_uploaded_pvgis_tmy_is_the_weather_on_request(client):
+    from stromzaehler.analytics.pv.weather import try_weather
+
+    data = pvgis_csv(try_weather(7))
+    assert client.put("/api/pv/weather", content=data).status_code == 401
+    login = client.post("/api/login", json={"password": PASSWORD})
+    headers = {"X-CSRF-Token": login.json()["csrf_token"], "Content-Type": "text/csv"}
+    assert client.put("/api/pv/weather", content=b"no,csv", headers=headers).status_code == 422
+    too_large = b"x" * 4_000_001
+    assert client.put("/api/pv/weather", content=too_large, headers=headers).status_code == 413
+    stored = client.put("/api/pv/weather", content=data, headers=headers)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["source"] == "pvgis"
+    response = client.get("/api/pv", params={"weather": "pvgis", "to": str(END),
+                                             "resolution": "60min"})
+    assert response.status_code == 200, response.text
+    assert response.json()["inputs"]["weather"]["source"] == "pvgis"
+    assert client.get("/api/pv/stations").json()["pvgis_uploaded"] is True
+    assert client.delete("/api/pv/weather", headers=headers).status_code == 200
+    gone = client.get("/api/pv", params={"weather": "pvgis", "to": str(END)})
+    assert gone.status_code == 422

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from .conftest import SCREENSHOTS, api_json
+from .conftest import SCREENSHOTS, api_json, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +84,21 @@ def test_planner_page_fits_a_phone(page_factory):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the planner is {overflow} px wider than 390 px"
     page.screenshot(path=str(SCREENSHOTS / "pv-390.png"), full_page=True)
+
+
+def test_an_uploaded_pvgis_file_becomes_the_weather(page_factory, tmp_path):
+    from stromzaehler.analytics.pv.weather import try_weather
+
+    from ..test_pv_weather import pvgis_csv
+
+    path = tmp_path / "tmy.csv"
+    path.write_bytes(pvgis_csv(try_weather(7)))
+    page, _ = page_factory()
+    open_planner(page)
+    log_in(page)
+    page.set_input_files("input[name=pvgis_file]", str(path))
+    page.click("#pv-upload")
+    page.wait_for_function("document.querySelector('#pv-weather').textContent.includes('PVGIS')",
+                           timeout=120_000)
+    assert page.is_checked("input[name=use_pvgis]")
+    page.uncheck("input[name=use_pvgis]")  # the other tests expect the DWD year

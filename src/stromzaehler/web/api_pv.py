@@ -1,20 +1,31 @@
 """PV planner over HTTP: GET /api/pv (one system), /api/pv/grid (kWp x battery), progress,
-stations. Parses, hands the job to the low-priority planner worker, formats; 422 for bad input.
+stations, and an uploaded PVGIS TMY (PUT/DELETE /api/pv/weather, login). Parses, hands the job
+to the low-priority planner worker, formats; 422 for bad input.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from ..analytics.pv import economics
-from ..analytics.pv.compute import DataSource
+from ..analytics.pv.compute import DataSource, weather_info
 from ..analytics.pv.request import RESOLUTIONS, InputError, PvRequest
-from ..analytics.pv.weather import SOURCE_NOTE, stations
+from ..analytics.pv.weather import (
+    MAX_PVGIS_BYTES,
+    SOURCE_NOTE,
+    WeatherError,
+    parse_pvgis_tmy,
+    stations,
+)
 from ..analytics.pv.worker import Busy, PlannerWorker
 from ..config import Settings
-from .deps import get_settings, require_reader
+from .deps import get_settings, require_reader, require_user
+
+PVGIS_FILE = "pv_weather.csv"  # in the data folder
 
 router = APIRouter(prefix="/api/pv", tags=["pv"], dependencies=[Depends(require_reader)])
 
@@ -54,9 +65,19 @@ def pv_request(
     to: str | None = Query(None, description="end of the planning year (default: now)"),
     kwp_grid: str = Query("1-15", description="grid rows: 1-15, 0-15:2.5 or 3,5,8"),
     battery_grid: str = Query("0-15", description="grid columns"),
+    weather: str | None = Query(None, description="pvgis: the uploaded PVGIS TMY"),
+    settings: Settings = Depends(get_settings),
 ) -> PvRequest:
-    return PvRequest(kwp=kwp, battery_kwh=battery_kwh, battery_power_kw=battery_kw, tilt=tilt,
-                     azimuth=azimuth, feed_in_cap=feed_in_cap, price=price,
+    weather_file = None
+    if weather is not None:
+        if weather != "pvgis":
+            raise HTTPException(422, "weather: only 'pvgis' (the uploaded file) is known")
+        weather_file = str(pvgis_path(settings))
+        if not os.path.exists(weather_file):
+            raise HTTPException(422, "no PVGIS file uploaded (PUT /api/pv/weather)")
+    return PvRequest(weather_file=weather_file, kwp=kwp, battery_kwh=battery_kwh,
+                     battery_power_kw=battery_kw, tilt=tilt, azimuth=azimuth,
+                     feed_in_cap=feed_in_cap, price=price,
                      feed_in_tariff=feed_in_tariff, cost_per_kwp=cost_per_kwp,
                      cost_per_kwh=cost_per_kwh, price_increase=price_increase,
                      resolution=resolution, lat=lat, lon=lon, station=station, from_=from_,
@@ -98,6 +119,39 @@ def pv_progress(request: Request) -> dict[str, Any]:
 @router.get("/stations")
 def pv_stations(settings: Settings = Depends(get_settings)) -> dict[str, Any]:
     """The TRY 2010 stations, and the place set in the settings."""
-    return {"credit": SOURCE_NOTE,
+    return {"credit": SOURCE_NOTE, "pvgis_uploaded": pvgis_path(settings).exists(),
             "location": {"latitude": settings.pv.latitude, "longitude": settings.pv.longitude},
             "stations": [s.__dict__ for s in stations()]}
+
+
+def pvgis_path(settings: Settings) -> Path:
+    return Path(settings.storage.data_dir) / PVGIS_FILE
+
+
+@router.put("/weather", dependencies=[Depends(require_user)])
+async def upload_weather(request: Request, settings: Settings = Depends(get_settings)
+                         ) -> dict[str, Any]:
+    """Store a PVGIS TMY CSV (as PVGIS exports it) for `weather=pvgis`; 413 when too large,
+    422 when it is not one."""
+    if int(request.headers.get("content-length") or 0) > MAX_PVGIS_BYTES:
+        raise HTTPException(413, "a PVGIS TMY CSV is smaller than that")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_PVGIS_BYTES:
+            raise HTTPException(413, "a PVGIS TMY CSV is smaller than that")
+    try:
+        weather = parse_pvgis_tmy(bytes(data))
+    except WeatherError as error:
+        raise HTTPException(422, str(error)) from None
+    path = pvgis_path(settings)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(bytes(data))
+    os.replace(partial, path)
+    return weather_info(weather)
+
+
+@router.delete("/weather", dependencies=[Depends(require_user)])
+def delete_weather(settings: Settings = Depends(get_settings)) -> dict[str, bool]:
+    pvgis_path(settings).unlink(missing_ok=True)
+    return {"deleted": True}

@@ -29,6 +29,8 @@ export const PV_TEXTS = {
     "pv.clipping": "PV comes from hourly weather: peaks within an hour are smoothed, so curtailment at the feed-in limit is a lower bound.",
     "pv.defaults": "Defaults: price BDEW 2025 (39.7 ct/kWh), feed-in EEG from 1 Aug 2025 (7.86 ct/kWh), 1,500 €/kWp and 500 €/kWh (installer prices 2025); 14 % system losses, battery 90 % round trip, 0.5 C.",
     "pv.period": "Planning year {start} – {end}.",
+    "pv.usePvgis": "Use the uploaded PVGIS TMY instead of the DWD year", "pv.pvgisFile": "PVGIS TMY (CSV)",
+    "pv.upload": "Upload", "pv.uploaded": "Weather file stored: {name}",
   },
   de: {
     "pv.title": "PV-Planer", "pv.intro": "Welche PV-Anlage und welcher Speicher passen zu diesem Haus? Simuliert mit dem gemessenen Verbrauch und dem Testreferenzjahr der Region.",
@@ -58,5 +60,7 @@ export const PV_TEXTS = {
     "pv.clipping": "PV aus stündlichen Wetterdaten: Spitzen innerhalb einer Stunde sind geglättet, die Abregelung an der Einspeisegrenze ist eine Untergrenze.",
     "pv.defaults": "Vorgaben: Strompreis BDEW 2025 (39,7 ct/kWh), Einspeisevergütung EEG ab 1.8.2025 (7,86 ct/kWh), 1.500 €/kWp und 500 €/kWh (Installateurpreise 2025); 14 % Systemverluste, Speicher 90 % Wirkungsgrad, 0,5 C.",
     "pv.period": "Planungsjahr {start} – {end}.",
+    "pv.usePvgis": "Hochgeladenes PVGIS-TMY statt des DWD-Jahres verwenden", "pv.pvgisFile": "PVGIS-TMY (CSV)",
+    "pv.upload": "Hochladen", "pv.uploaded": "Wetterdatei gespeichert: {name}",
   },
 };

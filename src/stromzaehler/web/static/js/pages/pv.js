@@ -3,7 +3,7 @@
 // per month, the battery's state of charge over a chosen week, assumptions and data quality,
 // CSV export of the chosen system's months. Data: GET /api/pv?details=true and /api/pv/grid.
 
-import { get, query } from "../api.js";
+import { ApiError, get, query, session } from "../api.js";
 import { createChart, loadECharts } from "../charts.js";
 import { field, h } from "../dom.js";
 import { addTexts, formatNumber, formatPercent, t } from "../i18n.js";
@@ -44,7 +44,17 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export async function mount(root, { params, showError }) {
+async function uploadWeather(file) {
+  const response = await fetch("/api/pv/weather", {
+    method: "PUT", body: file, credentials: "same-origin",
+    headers: { "Content-Type": "text/csv", "X-CSRF-Token": session.csrfToken || "" },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, typeof body.detail === "string" ? body.detail : response.statusText);
+  return body;
+}
+
+export async function mount(root, { params, showError, toast, requireLogin }) {
   const [stations, echarts] = await Promise.all([get("/api/pv/stations"), loadECharts()]);
   const place = stations.location;
   const inputs = {
@@ -62,7 +72,10 @@ export async function mount(root, { params, showError }) {
     cost_per_kwp: numberInput("cost_per_kwp", 1500, { min: 0 }),
     cost_per_kwh: numberInput("cost_per_kwh", 500, { min: 0 }),
     increase: numberInput("price_increase", 0, { min: -50, max: 100 }),
+    usePvgis: h("input", { type: "checkbox", name: "use_pvgis", checked: false, disabled: !stations.pvgis_uploaded }),
+    pvgisFile: h("input", { type: "file", name: "pvgis_file", accept: ".csv,text/csv" }),
   };
+  const uploadButton = h("button", { type: "button", id: "pv-upload" }, t("pv.upload"));
   const button = h("button", { type: "submit", class: "primary", id: "pv-calculate" }, t("pv.calculate"));
   const progress = h("p", { class: "note", id: "pv-progress", hidden: true });
   const form = h("form", { class: "card", id: "pv-form" },
@@ -74,6 +87,8 @@ export async function mount(root, { params, showError }) {
       field(t("pv.price"), inputs.price), field(t("pv.tariff"), inputs.feed_in_tariff),
       field(t("pv.costKwp"), inputs.cost_per_kwp), field(t("pv.costKwh"), inputs.cost_per_kwh),
       field(t("pv.increase"), inputs.increase)),
+    h("div", { class: "row" }, h("label", { class: "field inline" }, inputs.usePvgis, t("pv.usePvgis")),
+      field(t("pv.pvgisFile"), inputs.pvgisFile), uploadButton),
     h("div", { class: "buttons" }, progress, button));
   const boxes = {
     autarky: h("div", { class: "chart donut", id: "pv-autarky" }),
@@ -117,7 +132,8 @@ export async function mount(root, { params, showError }) {
       cost_per_kwh: inputs.cost_per_kwh.value, price_increase: Number(inputs.increase.value || 0) / 100,
       from: params.get("from") ?? undefined, to: params.get("to") ?? undefined,
     };
-    if (inputs.station.value) values.station = inputs.station.value;
+    if (inputs.usePvgis.checked) values.weather = "pvgis";
+    else if (inputs.station.value) values.station = inputs.station.value;
     else if (inputs.lat.value !== "" && inputs.lon.value !== "") Object.assign(values, { lat: inputs.lat.value, lon: inputs.lon.value });
     return values;
   }
@@ -201,6 +217,19 @@ export async function mount(root, { params, showError }) {
   }
 
   form.addEventListener("submit", (event) => { event.preventDefault(); calculate(true); });
+  uploadButton.addEventListener("click", async () => {
+    const file = inputs.pvgisFile.files[0];
+    if (!file || !(await requireLogin())) return;
+    try {
+      const weather = await uploadWeather(file);
+      inputs.usePvgis.disabled = false;
+      inputs.usePvgis.checked = true;
+      toast(t("pv.uploaded", { name: weather.name }));
+      calculate(true);
+    } catch (error) {
+      showError(error);
+    }
+  });
   charts.grid.on("click", (event) => {
     if (!state.grid || event.componentType !== "series") return;
     inputs.kwp.value = state.grid.kwp[event.value[1]];
