@@ -135,6 +135,8 @@ def test_cli_grid_has_the_issues_keys(data_dir):
     (("--weather", __file__), "not a PVGIS"),
     (("--lat", "51"), "lat and lon"),
     (("--to", "yesterday-ish"), ""),
+    (("--kwp", "many"), "invalid float value"),
+    (("--resolution", "5min"), "invalid choice"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(data_dir, args, message):
     done = run_cli("--data", str(data_dir), *args, "--json", "--quiet")

@@ -62,6 +62,7 @@ def pvlib_annual_kwh(station: int, array: PvArray) -> float:
     return float(np.nansum(ac)) / 1000.0
 
 
+@pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofyear is deprecated")
 @pytest.mark.parametrize("station", STATIONS)
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
 def test_annual_yield_matches_pvlib_within_two_percent(station: int, orientation: str) -> None:

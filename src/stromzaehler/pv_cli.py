@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from .analytics.pv import economics
 from .analytics.pv.request import RESOLUTIONS, InputError, PvRequest
@@ -60,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_settings_flags(parser)
     parser.set_defaults(func=run_pv)
+    parser.error = _one_line_error  # type: ignore[method-assign]
+
+
+def _one_line_error(message: str) -> NoReturn:
+    """argparse's usage block is not one clear line; `stromzaehler pv --help` has it."""
+    print(f"error: {message} (see stromzaehler pv --help)", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _request(args: argparse.Namespace) -> PvRequest:

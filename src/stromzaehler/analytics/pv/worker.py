@@ -60,8 +60,10 @@ class PlannerWorker:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # A fresh process per job: a minute-resolution plan peaks at about 130 MB, and
+            # the Pi's 1 GB gets it back when the process ends.
             self._pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_start,
-                                             initargs=(self._progress,))
+                                             initargs=(self._progress,), max_tasks_per_child=1)
         return self._pool
 
     def _submit(self, key: tuple, kind: str, source: DataSource, request: PvRequest,
