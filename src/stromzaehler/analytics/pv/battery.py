@@ -69,11 +69,14 @@ def clipped_running_sum(x: np.ndarray, capacity: np.ndarray, start: np.ndarray) 
             result.append(soc)
         column[:] = result
         return out
-    soc = np.array(start, dtype=np.float64)
-    for t in range(steps):
-        np.add(soc, x[t], out=soc)
-        np.clip(soc, 0.0, capacity, out=soc)
-        out[t] = soc
+    previous = np.array(start, dtype=np.float64)
+    capacity = np.asarray(capacity, dtype=np.float64)
+    for t in range(steps):  # three ufuncs into the output row: np.clip costs more per call
+        row = out[t]
+        np.add(previous, x[t], out=row)
+        np.maximum(row, 0.0, out=row)
+        np.minimum(row, capacity, out=row)
+        previous = row
     return out
 
 
