@@ -13,9 +13,10 @@ imported at run time.
 
 The TRY files count hours 1..24 in MEZ without saying whether a value belongs to the hour that
 ends, is centred on, or starts at that label. For every station this script models a 30° east
-and a 30° west array under each of the three readings and keeps the one whose yields are the
-most alike: a wrong reading shifts the sun by half an hour or more against the irradiance and
-favours one side (tests/test_pv_weather.py checks the kept one for every station).
+and a 30° west array (stromzaehler.analytics.pv.convention) for interval starts from label - 1 h
+to the label in quarter hours and keeps the one whose yields are the most alike: a wrong
+reading shifts the sun against the irradiance and favours one side (tests/test_pv_model.py
+checks the kept one for every station).
 """
 
 from __future__ import annotations
@@ -32,9 +33,8 @@ from shapely.geometry import Point, shape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from stromzaehler.analytics.pv.pvmodel import PvArray, system_ac_w  # noqa: E402
-from stromzaehler.analytics.pv.solar import sun_position  # noqa: E402
-from stromzaehler.analytics.pv.weather import HOURS, REFERENCE_YEAR_START_UTC  # noqa: E402
+from stromzaehler.analytics.pv import convention  # noqa: E402
+from stromzaehler.analytics.pv.weather import HOURS, Weather  # noqa: E402
 
 OUT = ROOT / "src" / "stromzaehler" / "analytics" / "pv"
 SIMPLIFY_DEG = 0.01  # about 1 km: plenty for choosing a climate region
@@ -64,12 +64,11 @@ def read_station(path: Path) -> dict:
 
 
 def east_west_ratio(station: dict, hour_start_s: int) -> float:
-    centre = REFERENCE_YEAR_START_UTC + hour_start_s + 1800 + 3600 * np.arange(HOURS)
-    sun = sun_position(centre, station["latitude"], station["longitude"])
-    args = (sun, station["beam"], station["diffuse"], station["air"], station["wind"])
-    east = system_ac_w([PvArray(1.0, 30.0, 90.0)], *args).sum()
-    west = system_ac_w([PvArray(1.0, 30.0, 270.0)], *args).sum()
-    return float(east / west)
+    year = Weather(name=station["name"], source="try2010", latitude=station["latitude"],
+                   longitude=station["longitude"], hour_start_s=hour_start_s,
+                   beam_h_w_m2=station["beam"], diffuse_h_w_m2=station["diffuse"],
+                   air_c=station["air"], wind_m_s=station["wind"], measured_share=None)
+    return convention.east_west_ratio(year)
 
 
 def main() -> int:

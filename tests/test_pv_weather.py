@@ -85,3 +85,14 @@ def test_rows_of_instants_follow_mez_and_skip_29_february():
     leap_day_noon = 1330513200  # 2012-02-29 12:00 MEZ
     feb_28_noon = leap_day_noon - 86400
     assert year.row_of(np.array([leap_day_noon])) == year.row_of(np.array([feb_28_noon]))
+
+
+def test_the_hour_convention_of_a_pvgis_file_is_found_from_the_weather():
+    from stromzaehler.analytics.pv.convention import east_west_ratio, most_symmetric
+
+    year = weather.try_weather(7)  # centred on the label: MEZ hour start 30 min after HH - 1
+    # pvgis_csv writes TRY row k at UTC hour k, read back as MEZ row k + 1 starting at
+    # 3600 (k + 1) s; the TRY value belongs to [1800 + 3600 k, + 3600): a start of -1800 s.
+    found = most_symmetric(weather.parse_pvgis_tmy(pvgis_csv(year)), -3600, 0)
+    assert found.hour_start_s == year.hour_start_s - 3600
+    assert 0.93 <= east_west_ratio(found) <= 1.07

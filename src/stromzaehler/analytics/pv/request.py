@@ -10,6 +10,7 @@ from typing import Any
 
 from . import economics
 from .battery import DEFAULT_ROUND_TRIP, Battery
+from .convention import most_symmetric
 from .planner import STEP_S, System
 from .pvmodel import PvArray
 from .sweep import DEFAULT_BATTERY_KWH, DEFAULT_KWP, MAX_CELLS, parse_values
@@ -134,7 +135,9 @@ def weather(request: PvRequest, default_lat: float | None, default_lon: float | 
             path = Path(request.weather_file)
             if not path.is_file():
                 raise InputError(f"weather file {path} not found")
-            return parse_pvgis_tmy(path.read_bytes()[:MAX_PVGIS_BYTES + 1])
+            # PVGIS stamps hours at HH:00 UTC: the hour may end, be centred or start there.
+            return most_symmetric(parse_pvgis_tmy(path.read_bytes()[:MAX_PVGIS_BYTES + 1]),
+                                  -3600, 0)
         if request.station is not None:
             return try_weather(request.station)
         lat = request.lat if request.lat is not None else default_lat

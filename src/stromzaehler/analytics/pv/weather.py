@@ -167,8 +167,9 @@ def nearest_station(latitude: float, longitude: float) -> int:
 def parse_pvgis_tmy(data: bytes) -> Weather:
     """A PVGIS TMY CSV as PVGIS exports it (time(UTC), T2m, G(h), Gb(n), Gd(h), WS10m ...).
 
-    Its rows are hours in UTC of months from several years; each row is taken as the hour
-    that starts at its time stamp and moved onto the MEZ reference year.
+    Its rows are hours in UTC of months from several years, moved onto the MEZ reference year
+    as hours starting at their time stamps; convention.most_symmetric then finds the part of
+    the hour they really describe.
     """
     if len(data) > MAX_PVGIS_BYTES:
         raise WeatherError("the PVGIS file is larger than a TMY CSV can be")
