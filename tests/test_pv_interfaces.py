@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -206,3 +208,42 @@ def test_an_uploaded_pvgis_tmy_is_the_weather_on_request(client):
     assert client.delete("/api/pv/weather", headers=headers).status_code == 200
     gone = client.get("/api/pv", params={"weather": "pvgis", "to": str(END)})
     assert gone.status_code == 422
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_the_planner_worker_ends_with_a_killed_service(data_dir):
+    import signal
+    import time
+
+    from .conftest import http_get, start_service
+
+    running = start_service(data_dir, "--source", "simulated", "--interval", "3600")
+    try:
+        running.wait_until(lambda: running.get("/api/health")[0] == 200, "the service")
+        # Two jobs at once, as the page asks: the pool keeps a process for the next one.
+        paths = [f"/api/pv?to={END}&resolution=60min", f"/api/pv/grid?to={END}&kwp_grid=1-3"]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda path: http_get(running.url + path, timeout=120),
+                                    paths))
+        assert [status for status, _, _ in answers] == [200, 200]
+        workers = _children(running.process.pid)
+        assert workers, "the planner runs in a child process"
+    finally:
+        running.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not alive, f"orphaned planner processes {alive}"

@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -21,19 +22,31 @@ from .compute import DataSource, data_key, run_grid, run_plan
 from .request import PvRequest
 
 CACHE_SIZE = 16
+PARENT_CHECK_S = 1.0
 MAX_PENDING = 4  # jobs queued or running; more is refused, so clients cannot pile up work
+
+
+_progress: Any = None
 
 
 class Busy(RuntimeError):
     """Too many planner jobs waiting."""
-_progress: Any = None
 
 
-def _start(progress: Any) -> None:
+def _start(progress: Any, parent_pid: int) -> None:
     global _progress
     _progress = progress
     with contextlib.suppress(OSError):
         os.nice(19)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A killed service (kill -9, or a stop that timed out) cannot tell its worker to go: the
+    worker would wait on its queue for ever. So it watches for being orphaned."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _report(done: float) -> None:
@@ -63,7 +76,8 @@ class PlannerWorker:
             # A fresh process per job: a minute-resolution plan peaks at about 130 MB, and
             # the Pi's 1 GB gets it back when the process ends.
             self._pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_start,
-                                             initargs=(self._progress,), max_tasks_per_child=1)
+                                             initargs=(self._progress, os.getpid()),
+                                             max_tasks_per_child=1)
         return self._pool
 
     def _submit(self, key: tuple, kind: str, source: DataSource, request: PvRequest,
