@@ -34,6 +34,7 @@ PI_LIBRARY_MODULES = (
     "test_simulator",
     "test_disc",
     "test_aiming",
+    "test_pv_",
 )
 
 

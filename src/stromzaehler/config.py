@@ -200,6 +200,11 @@ class AuthSettings(_Section):
     open_read: bool = Field(True, description="anyone on the LAN may read data and pages")
 
 
+class PvSettings(_Section):
+    latitude: float | None = Field(None, ge=-90, le=90, description="PV planner: the house")
+    longitude: float | None = Field(None, ge=-180, le=180, description="PV planner: the house")
+
+
 class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
@@ -210,6 +215,7 @@ class Settings(_Section):
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    pv: PvSettings = Field(default_factory=PvSettings)
 
 
 SECTIONS: dict[str, type[_Section]] = {

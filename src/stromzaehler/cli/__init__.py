@@ -109,12 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_registrations() -> list[Any]:
-    """Subcommands that live with their area (simulator, recognition, analytics)."""
+    """Subcommands of each area (simulator, recognition, analytics, PV planner)."""
     from .analytics import register as register_analytics
+    from .pv import register as register_pv
     from .recognition import register as register_recognition
     from .simulator import register as register_simulator
 
-    return [register_simulator, register_recognition, register_analytics]
+    return [register_simulator, register_recognition, register_analytics, register_pv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from . import (
     api_consumption,
     api_live,
     api_power,
+    api_pv,
     api_review,
     api_settings,
     api_setup,
@@ -88,6 +89,7 @@ def create_app(
         api_review.router,
         api_power.router,
         api_aim.router,
+        api_pv.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")

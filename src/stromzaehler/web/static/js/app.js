@@ -3,7 +3,7 @@
 import { ApiError, login, logout, onSessionChange, refreshSession, session } from "./api.js";
 import { lang, setLanguage, t } from "./i18n.js";
 
-const PAGES = ["live", "dashboard", "setup", "review", "settings"];
+const PAGES = ["live", "dashboard", "pv", "setup", "review", "settings"];
 const DEFAULT_PAGE = "dashboard";
 const view = document.getElementById("view");
 let current = { name: null, cleanup: null, token: 0 };

@@ -4,7 +4,7 @@ const TEXTS = {
   en: {
     "app.title": "Electricity meter",
     "nav.live": "Live", "nav.dashboard": "Consumption", "nav.setup": "Set-up",
-    "nav.review": "Review", "nav.settings": "Settings",
+    "nav.review": "Review", "nav.settings": "Settings", "nav.pv": "PV planner",
     "lang.switch": "Deutsch",
     "auth.login": "Log in", "auth.logout": "Log out", "auth.password": "Password",
     "auth.loggedIn": "logged in", "auth.required": "Log in to make changes.",
@@ -70,7 +70,7 @@ const TEXTS = {
   de: {
     "app.title": "Stromzähler",
     "nav.live": "Live", "nav.dashboard": "Verbrauch", "nav.setup": "Einrichtung",
-    "nav.review": "Prüfen", "nav.settings": "Einstellungen",
+    "nav.review": "Prüfen", "nav.settings": "Einstellungen", "nav.pv": "PV-Planer",
     "lang.switch": "English",
     "auth.login": "Anmelden", "auth.logout": "Abmelden", "auth.password": "Passwort",
     "auth.loggedIn": "angemeldet", "auth.required": "Für Änderungen bitte anmelden.",
@@ -136,6 +136,11 @@ const TEXTS = {
 };
 
 const STORAGE_KEY = "stromzaehler.lang";
+
+/** Texts of one area kept in its own module ({en: {...}, de: {...}}), merged in once. */
+export function addTexts(extra) {
+  for (const [language, texts] of Object.entries(extra)) Object.assign(TEXTS[language], texts);
+}
 
 function browserLanguage() {
   const languages = navigator.languages?.length ? navigator.languages : [navigator.language || "en"];
