@@ -12,6 +12,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .store.checks import UnusableDataError
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except ConfigError as error:
+    except (ConfigError, UnusableDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

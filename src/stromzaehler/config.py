@@ -296,7 +296,15 @@ def read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"config file {path}: not found") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path}: not valid TOML ({error})") from None
+        raise ConfigError(
+            f"config file {path}: not valid TOML ({error}): fix or remove it"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path}: not valid UTF-8 (byte {error.start}): fix or remove it"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"config file {path}: cannot be read ({error.strerror})") from None
 
 
 def load_geometry(path: Path) -> MeterGeometry:
