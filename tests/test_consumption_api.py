@@ -15,6 +15,7 @@ from stromzaehler.store import Store
 from stromzaehler.web import api_consumption
 from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
+from stromzaehler.web.errors import detail_text
 
 PASSWORD = "correct horse"
 DAY0 = int(datetime.fromisoformat("2026-10-24T00:00+02:00").timestamp())
@@ -91,7 +92,7 @@ def test_days_without_data_are_missing_with_null_not_zero(client):
 def test_bad_parameters_are_422_with_a_message(client, params, message):
     response = client.get("/api/consumption", params=params)
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in detail_text(response.json())
 
 
 def test_epoch_seconds_are_accepted(client):
@@ -140,7 +141,7 @@ def test_correction_through_the_api_changes_the_buckets(client):
     target = DAY0 + 3600 + 900
     wrong = {"time": str(target), "counter_wh": 99_516_000 + (target - DAY0) // 600 * 100 + 3000}
     refused = client.post("/api/counter/correction", headers=headers, json=wrong)
-    assert refused.status_code == 422 and "never runs backwards" in refused.json()["detail"]
+    assert refused.status_code == 422 and "never runs backwards" in detail_text(refused.json())
     response = client.post("/api/counter/correction", headers=headers,
                            json={**wrong, "force": True})
     assert response.status_code == 200, response.text
@@ -151,7 +152,7 @@ def test_correction_through_the_api_changes_the_buckets(client):
     assert sum(after) == pytest.approx(sum(before), abs=0.002)
     missing = client.post("/api/counter/correction", headers=headers,
                           json={"time": str(target + 1), "void": True})
-    assert missing.status_code == 422 and "no reading" in missing.json()["detail"]
+    assert missing.status_code == 422 and "no reading" in detail_text(missing.json())
     events = client.get("/api/counter/events").json()
     assert events["corrections"][0]["t_utc"] == target
 
@@ -179,7 +180,7 @@ def test_manual_reading_and_meter_replacement(client):
     assert all(b["quality"] == "estimated" for b in body["buckets"][1:3])
     wrong = client.post("/api/counter/manual", headers=headers,
                         json={"time": str(manual_t), "counter_kwh": 1e7})
-    assert wrong.status_code == 422 and "outside" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "outside" in detail_text(wrong.json())
 
 
 def test_the_running_period_is_missing_but_tells_what_was_used_so_far(client):

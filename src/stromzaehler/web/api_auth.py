@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import secrets
+
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..store import Store
 from .deps import (
+    CSRF_HEADER,
     SESSION_COOKIE,
     SESSION_LIFETIME_S,
     AppContext,
@@ -16,6 +20,7 @@ from .deps import (
     get_store,
     require_user,
 )
+from .login_guard import LoginRefused
 from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 PASSWORD_KEY = "password_hash"
@@ -23,13 +28,16 @@ PASSWORD_KEY = "password_hash"
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
+MAX_PASSWORD_LENGTH = 1024
+
+
 class Login(BaseModel):
-    password: str
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 class PasswordChange(BaseModel):
-    old_password: str
-    new_password: str
+    old_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 def set_password(store: Store, password: str) -> None:
@@ -45,7 +53,15 @@ def login(
     stored = context.store.get_state(PASSWORD_KEY)
     if stored is None:
         raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
-    if not verify_password(body.password, stored):
+    client = request.client.host if request.client else "unknown"
+    try:
+        with context.login_guard.check(client) as report:
+            ok = verify_password(body.password, stored)
+            report(ok)
+    except LoginRefused as refused:
+        retry_after = str(max(1, math.ceil(refused.retry_after_s)))
+        raise HTTPException(429, str(refused), headers={"Retry-After": retry_after}) from None
+    if not ok:
         raise HTTPException(401, "wrong password")
     token, session = context.sessions.create()
     response.set_cookie(
@@ -61,8 +77,16 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, response: Response, context: AppContext = Depends(get_context)
+    request: Request,
+    response: Response,
+    context: AppContext = Depends(get_context),
+    session: Session | None = Depends(current_session),
 ) -> dict:
+    # A live session ends only with its CSRF token: another site cannot log the owner out.
+    if session is not None and not secrets.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), session.csrf_token
+    ):
+        raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header")
     context.sessions.drop(request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE)
     return {"authenticated": False}
@@ -80,9 +104,19 @@ def session_state(
 
 
 @router.post("/password", dependencies=[Depends(require_user)])
-def change_password(body: PasswordChange, context: AppContext = Depends(get_context)) -> dict:
+def change_password(
+    body: PasswordChange, request: Request, context: AppContext = Depends(get_context)
+) -> dict:
     stored = context.store.get_state(PASSWORD_KEY)
-    if stored is None or not verify_password(body.old_password, stored):
+    client = request.client.host if request.client else "unknown"
+    try:
+        with context.login_guard.check(client) as report:
+            ok = stored is not None and verify_password(body.old_password, stored)
+            report(ok)
+    except LoginRefused as refused:
+        retry_after = str(max(1, math.ceil(refused.retry_after_s)))
+        raise HTTPException(429, str(refused), headers={"Retry-After": retry_after}) from None
+    if not ok:
         raise HTTPException(401, "the old password is wrong")
     try:
         set_password(context.store, body.new_password)

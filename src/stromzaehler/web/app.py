@@ -25,7 +25,9 @@ from . import (
     api_settings,
     api_setup,
 )
+from .body_limit import BodyLimit
 from .deps import AppContext
+from .errors import install_error_handlers
 
 STATIC_DIR = Path(str(files("stromzaehler") / "web" / "static"))
 # Streams must reach the browser part by part; gzip would hold them back.
@@ -81,4 +83,6 @@ def create_app(
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(CompressExceptStreams)
+    app.add_middleware(BodyLimit)  # added last: the outermost, before anything reads a body
+    install_error_handlers(app)
     return app

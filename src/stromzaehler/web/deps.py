@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from ..config import Settings, save_ui_settings, validate_change
 from ..service import CaptureService
 from ..store import Store
+from .login_guard import LoginGuard
 
 SESSION_COOKIE = "stromzaehler_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -65,6 +66,7 @@ class AppContext:
     store: Store
     service: CaptureService | None
     sessions: Sessions = field(default_factory=Sessions)
+    login_guard: LoginGuard = field(default_factory=LoginGuard)
 
     def update_settings(self, changes: dict[str, dict[str, Any]]) -> Settings:
         """Validate, persist in the data folder and apply at once; ConfigError when invalid."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Path
 
 from ..analytics import periods
+
+# SQLite integers are 64-bit: a larger id in a URL is simply not there, never an overflow.
+SQLITE_MAX_INT = 2**63 - 1
+RowId = Annotated[int, Path(ge=0, le=SQLITE_MAX_INT)]
 
 
 def parse_instant(value: str, name: str, zone: ZoneInfo) -> int:
