@@ -4,6 +4,7 @@ growing per-client delay and lock-out, CSRF on logout, and the inputs that once 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import threading
 
@@ -111,8 +112,7 @@ class FakeClock:
 
 
 def _try(guard: LoginGuard, client: str, ok: bool) -> None:
-    with guard.check(client) as report:
-        report(ok)
+    assert guard.verify(client, lambda: ok) is ok
 
 
 def test_the_delay_grows_with_failures_and_ends_in_a_lockout():
@@ -145,18 +145,18 @@ def test_at_most_two_password_checks_run_at_once():
     release = threading.Event()
 
     def check(client: str) -> None:
-        nonlocal running, most
-        try:
-            with guard.check(client) as report:
-                with lock:
-                    running += 1
-                    most = max(most, running)
-                release.wait(5)
-                with lock:
-                    running -= 1
-                report(True)
-        except LoginRefused:
-            pass
+        def slow_check() -> bool:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            release.wait(5)
+            with lock:
+                running -= 1
+            return True
+
+        with contextlib.suppress(LoginRefused):
+            guard.verify(client, slow_check)
 
     threads = [threading.Thread(target=check, args=(f"10.0.0.{i}",)) for i in range(8)]
     for thread in threads:

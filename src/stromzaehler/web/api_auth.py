@@ -55,9 +55,7 @@ def login(
         raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
     client = request.client.host if request.client else "unknown"
     try:
-        with context.login_guard.check(client) as report:
-            ok = verify_password(body.password, stored)
-            report(ok)
+        ok = context.login_guard.verify(client, lambda: verify_password(body.password, stored))
     except LoginRefused as refused:
         retry_after = str(max(1, math.ceil(refused.retry_after_s)))
         raise HTTPException(429, str(refused), headers={"Retry-After": retry_after}) from None
@@ -110,9 +108,9 @@ def change_password(
     stored = context.store.get_state(PASSWORD_KEY)
     client = request.client.host if request.client else "unknown"
     try:
-        with context.login_guard.check(client) as report:
-            ok = stored is not None and verify_password(body.old_password, stored)
-            report(ok)
+        ok = context.login_guard.verify(
+            client, lambda: stored is not None and verify_password(body.old_password, stored)
+        )
     except LoginRefused as refused:
         retry_after = str(max(1, math.ceil(refused.retry_after_s)))
         raise HTTPException(429, str(refused), headers={"Retry-After": retry_after}) from None

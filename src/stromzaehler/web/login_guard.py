@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 MAX_CONCURRENT_CHECKS = 2
@@ -47,23 +47,27 @@ class LoginGuard:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._slots = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+        self._workers = ThreadPoolExecutor(MAX_CONCURRENT_CHECKS, "password-check")
         self._lock = threading.Lock()
         self._clients: dict[str, _Client] = {}
 
-    @contextmanager
-    def check(self, client: str) -> Iterator[Callable[[bool], None]]:
-        """Admit one password check for `client`; the body calls report(ok) with its result.
+    def verify(self, client: str, check: Callable[[], bool]) -> bool:
+        """Run one password check for `client` and record its result.
 
         Raises LoginRefused while the client must wait, is locked out, already has a check
-        running, or when no slot frees up soon."""
+        running, or when no slot frees up soon. The check runs on one of the guard's own
+        threads: scrypt's 16 MiB then come from the same few malloc arenas each time, where
+        run on every web worker thread they stayed behind in each thread's arena."""
         self._admit(client)
         try:
             if not self._slots.acquire(timeout=WAIT_FOR_SLOT_S):
                 raise LoginRefused("too many password checks at once: try again", 1.0)
             try:
-                yield lambda ok: self._report(client, ok)
+                ok = bool(self._workers.submit(check).result())
             finally:
                 self._slots.release()
+            self._report(client, ok)
+            return ok
         finally:
             with self._lock:
                 self._clients[client].in_flight = False
