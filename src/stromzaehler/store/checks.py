@@ -90,3 +90,23 @@ def describe_open_error(path: Path, error: Exception) -> UnusableDataError:
             f"database {path}: not writable ({error}): give the service's user write access"
         )
     return UnusableDataError(f"database {path}: {error}: {RESTORE_HINT}")
+
+
+def database_problem(path: Path) -> str | None:
+    """For `doctor`: None when the database file is whole and SQLite's quick_check is happy
+    (read-only, so it is safe while the service runs), else what is wrong."""
+    if not path.exists():
+        return None
+    try:
+        check_database_file(path)
+    except UnusableDataError as error:
+        return str(error)
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as error:
+        return f"database {path}: {error}"
+    try:
+        problem = quick_check(connection)
+    finally:
+        connection.close()
+    return None if problem is None else f"database {path}: is damaged ({problem})"
