@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .disc_loop import DiscLoop, disc_frames_for
@@ -13,6 +14,9 @@ from .processing import FrameHandler
 from .service import CaptureService
 from .sources import FrameSource, open_source, resolve_source_spec
 from .store import Store
+
+if TYPE_CHECKING:
+    from .analytics.upkeep import UpkeepWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,31 +64,24 @@ def build_disc_loop(settings: Settings, store: Store, service: CaptureService) -
     )
 
 
-def refresh_consumption_in_background(settings: Settings, store: Store) -> threading.Thread:
-    """Bring the consumption pre-aggregate up to date (after an import or an upgrade) before
-    the first dashboard asks; queries would otherwise wait for it."""
-    from .analytics.aggregate import refresh
+def start_upkeep(current: Callable[[], Settings], store: Store) -> UpkeepWorker:
+    """Keep the consumption pre-aggregate current in the background (bounded steps, each its
+    own short transaction); queries compute what is not current yet on the fly. `current`
+    gives the settings in force (the web interface may change the meter)."""
     from .analytics.series import CounterModel
+    from .analytics.upkeep import UpkeepWorker
     from .store.counters import CounterStore
 
-    meter = settings.meter
-    model = CounterModel.for_meter(
-        len(meter.digit_boxes), meter.decimals, settings.analytics.gap_limit_s
-    )
+    def model() -> CounterModel:
+        settings = current()
+        meter = settings.meter
+        return CounterModel.for_meter(
+            len(meter.digit_boxes), meter.decimals, settings.analytics.gap_limit_s
+        )
 
-    def run() -> None:
-        started = time.monotonic()
-        try:
-            steps = refresh(CounterStore(store), model)
-        except Exception:  # queries recompute on demand: log and go on
-            log.exception("refreshing the consumption pre-aggregate failed")
-            return
-        if steps:
-            log.info("consumption pre-aggregate refreshed in %.1f s", time.monotonic() - started)
-
-    thread = threading.Thread(target=run, name="consumption-refresh", daemon=True)
-    thread.start()
-    return thread
+    worker = UpkeepWorker(lambda: CounterStore(store), model)
+    worker.start()
+    return worker
 
 
 def serve(settings: Settings) -> None:
@@ -97,7 +94,7 @@ def serve(settings: Settings) -> None:
     service = build_service(settings, store)
     disc_loop = build_disc_loop(settings, store, service)
     app = create_app(settings, store, service, disc_loop)
-    refresh_consumption_in_background(settings, store)
+    upkeep = start_upkeep(lambda: app.state.context.settings, store)
     service.start()
     if disc_loop is not None:
         disc_loop.start()
@@ -125,6 +122,7 @@ def serve(settings: Settings) -> None:
         )
         raise
     finally:
+        upkeep.stop()
         if disc_loop is not None:
             disc_loop.stop()  # before the service closes the light they share
         service.stop()
