@@ -30,7 +30,7 @@ from .aggregate import (
     load_fused,
     load_series,
 )
-from .consumption import MISSING, QUARTER_S, bucket_energy
+from .consumption import MAX_INTERPOLATED_GAP_S, MISSING, QUARTER_S, bucket_energy
 from .disc_power import SOURCE_DISC, SOURCE_MIXED, bucket_sources
 from .series import CounterModel
 from .staleness import model_key
@@ -40,6 +40,21 @@ log = logging.getLogger(__name__)
 REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
 STEP_PAUSE_S = 0.05  # between steps: the capture loop's write gets the lock in between
 IDLE_POLL_S = 15.0  # how often a clean pre-aggregate is looked at again
+
+
+def _quarter_bounds(reading_t: np.ndarray, first_q: int, end_q: int) -> np.ndarray:
+    """Quarter boundaries from first_q to end_q, without those inside gaps too long to
+    interpolate: their quarters are missing anyway, and there may be decades of them."""
+    gaps = np.flatnonzero(np.diff(reading_t) > MAX_INTERPOLATED_GAP_S)
+    pieces, start = [], first_q
+    for index in gaps.tolist():
+        gap_lo = max(_ceil_quarter(int(reading_t[index])), start)
+        gap_hi = min(_floor_quarter(int(reading_t[index + 1])), end_q)
+        if gap_hi - gap_lo > QUARTER_S:
+            pieces.append(np.arange(start, gap_lo + 1, QUARTER_S, dtype=np.int64))
+            start = gap_hi
+    pieces.append(np.arange(start, end_q + 1, QUARTER_S, dtype=np.int64))
+    return np.concatenate(pieces)
 
 
 def refresh_step(source: CounterSource, model: CounterModel) -> bool:
@@ -103,7 +118,7 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
         if reading_t.size >= 2:
             first_q = max(q_lo, _floor_quarter(int(reading_t[0])))
             end_q = min(q_hi, _ceil_quarter(int(reading_t[-1])))
-            quarters = np.arange(first_q, end_q + 1, QUARTER_S, dtype=np.int64)
+            quarters = _quarter_bounds(reading_t, first_q, end_q)
         if quarters.size >= 2:
             energy_wh, quality = bucket_energy(point_t, point_e, quarters, model.gap_limit_s,
                                                reading_t)
