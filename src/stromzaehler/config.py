@@ -167,6 +167,14 @@ class AnalyticsSettings(_Section):
 class StorageSettings(_Section):
     data_dir: Path = Field(Path("data"), description="database and frame images")
     rejected_frames_kept: int = Field(500, ge=0, le=100000, description="images of bad frames")
+    backup_dir: Path | None = Field(
+        None, description="daily backups (e.g. a USB stick); default: backups/ in data_dir"
+    )
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _unset(cls, value: Any) -> Any:
+        return None if value in ("", []) else value  # TOML has no null
 
 
 class AuthSettings(_Section):

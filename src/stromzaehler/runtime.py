@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .backups import BackupWorker, ServiceLock, backup_folder
 from .config import Settings
 from .disc_loop import DiscLoop, disc_frames_for
 from .light import HeldLight, open_light
@@ -14,6 +15,7 @@ from .processing import FrameHandler
 from .service import CaptureService
 from .sources import FrameSource, open_source, resolve_source_spec
 from .store import Store
+from .store.checks import UnusableDataError
 
 if TYPE_CHECKING:
     from .analytics.upkeep import UpkeepWorker
@@ -91,6 +93,16 @@ def serve(settings: Settings) -> None:
 
     started = time.monotonic()
     store = Store.open(settings.storage.data_dir)
+    lock = ServiceLock(settings.storage.data_dir)
+    if not lock.acquire():
+        raise UnusableDataError(
+            f"data folder {settings.storage.data_dir}: another `stromzaehler serve` uses it"
+        )
+    backups = BackupWorker(
+        settings.storage.data_dir,
+        backup_folder(settings.storage.data_dir, settings.storage.backup_dir),
+    )
+    backups.start()
     service = build_service(settings, store)
     disc_loop = build_disc_loop(settings, store, service)
     app = create_app(settings, store, service, disc_loop)
@@ -123,6 +135,7 @@ def serve(settings: Settings) -> None:
         raise
     finally:
         upkeep.stop()
+        backups.stop()
         if disc_loop is not None:
             disc_loop.stop()  # before the service closes the light they share
         service.stop()

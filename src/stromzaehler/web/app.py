@@ -18,6 +18,7 @@ from ..service import CaptureService
 from ..store import Store
 from . import (
     api_auth,
+    api_backup,
     api_consumption,
     api_live,
     api_power,
@@ -79,6 +80,7 @@ def create_app(
         api_setup.router,
         api_review.router,
         api_power.router,
+        api_backup.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
