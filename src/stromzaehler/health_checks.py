@@ -85,6 +85,11 @@ def clock_check(health: CaptureHealth, require_sync: bool) -> Check:
     def check() -> Finding | None:
         if require_sync and health.last_reason == "clock_unsynchronised":
             return Finding("failing", "clock not synchronised: readings are not stored until it is")
+        if health.last_reason == "clock_ahead":
+            return Finding("degraded", "the wall clock jumped ahead of the monotonic clock:"
+                           " frames are rejected until it is back or keeps its new time")
+        if health.last_reason == "clock_backwards":
+            return Finding("degraded", "the clock is behind the last reading: frames are rejected")
         return None
 
     return check

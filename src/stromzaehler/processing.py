@@ -16,10 +16,12 @@ import cv2
 import numpy as np
 
 from .clock import clock_synchronised
+from .clock_guard import CLOCK_AHEAD, TOLERANCE_S, ClockGuard
 from .config import Settings
 from .gate import Gate
 from .sources import Frame
 from .store import Reading, Store
+from .store.clock_errors import flag_readings_after
 
 if TYPE_CHECKING:
     from .recognizer import Recognizer
@@ -63,6 +65,8 @@ class FrameHandler:
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
         self._last_image: np.ndarray | None = None
+        self.clock_guard = ClockGuard()
+        self.clock_note: str | None = None  # what the clock did last (for health and the log)
         if gate is not None:
             gate.restore(store.recent_readings(RESTORED_READINGS))
 
@@ -131,7 +135,7 @@ class FrameHandler:
             ],
             "boxes": [[b.x, b.y, b.w, b.h] for b in result.boxes],
         }
-        clock_problem = self._clock_problem(t_utc, last)
+        clock_problem = self._clock_problem(t_utc, last, frame.source)
         if clock_problem:
             return Outcome(status="rejected", reason=clock_problem, **read)
         decision = self.gate.check(result, t_utc)
@@ -147,12 +151,29 @@ class FrameHandler:
             self.recognizer.set_reference(frame.image)
         return Outcome(status="accepted", **read)
 
-    def _clock_problem(self, t_utc: int, last: Reading | None) -> str | None:
-        if last is not None and t_utc <= last.t_utc:
-            return "clock_backwards"
+    def _clock_problem(self, t_utc: int, last: Reading | None, source: str) -> str | None:
         if self.require_clock_sync and not self.clock_ok():
             return "clock_unsynchronised"
+        # The simulated meter keeps its own (possibly accelerated) time, not the wall clock's.
+        if source != "simulated" and self.clock_guard.check(t_utc) is not None:
+            log.warning("clock: the wall clock ran ahead of the monotonic clock; frame rejected")
+            return CLOCK_AHEAD
+        if last is not None and t_utc <= last.t_utc:
+            return self._clock_came_back(t_utc, last)
         return None
+
+    def _clock_came_back(self, t_utc: int, last: Reading) -> str | None:
+        """Readings far ahead of a synchronised clock were stored during a jump: flag them as
+        clock errors (kept, in Review, out of consumption) and go on with this frame."""
+        if last.t_utc - t_utc <= TOLERANCE_S or not self.clock_ok():
+            return "clock_backwards"
+        flagged = flag_readings_after(self.store, t_utc, t_utc)
+        self.clock_note = f"{flagged} readings stored ahead of the clock flagged as clock errors"
+        log.warning("clock: %s (the newest %d s ahead)", self.clock_note, last.t_utc - t_utc)
+        if self.gate is not None:
+            self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
+        now_last = self.store.last_reading()
+        return None if now_last is None or t_utc > now_last.t_utc else "clock_backwards"
 
     def _keep_image(self, frame: Frame, t_utc: int) -> str | None:
         if self.frames_dir is None or self.keep_rejected == 0:

@@ -26,6 +26,11 @@ from .checks import (
 from .migrations import MIGRATIONS
 
 DATABASE_NAME = "stromzaehler.sqlite3"
+# Void readings (a correction without a value) are kept but never anchor the gate or the clock.
+_NOT_VOID = (
+    " WHERE NOT EXISTS (SELECT 1 FROM reading_corrections c"
+    " WHERE c.t_utc = readings.t_utc AND c.counter_wh IS NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -142,15 +147,16 @@ class Store:
         return [Reading(*row) for row in rows]
 
     def last_reading(self) -> Reading | None:
+        """The newest reading that is not void (a clock error or a voided misreading)."""
         row = self.connection.execute(
-            "SELECT t_utc, counter_wh, confidence, source FROM readings"
+            "SELECT t_utc, counter_wh, confidence, source FROM readings" + _NOT_VOID +
             " ORDER BY t_utc DESC, id DESC LIMIT 1"
         ).fetchone()
         return Reading(*row) if row else None
 
     def recent_readings(self, count: int) -> list[Reading]:
         rows = self.connection.execute(
-            "SELECT t_utc, counter_wh, confidence, source FROM readings"
+            "SELECT t_utc, counter_wh, confidence, source FROM readings" + _NOT_VOID +
             " ORDER BY t_utc DESC, id DESC LIMIT ?",
             (count,),
         ).fetchall()

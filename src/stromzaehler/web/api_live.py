@@ -83,6 +83,9 @@ def health(
         "readings": facts.get("readings"),
         "frames": facts.get("frames", {}),
         "database_bytes": facts.get("database_bytes"),
+        "clock_note": getattr(context.service.handler, "clock_note", None)
+        if context.service
+        else None,
     }
     if not settings.auth.open_read and session is None:
         return status_only(report)
