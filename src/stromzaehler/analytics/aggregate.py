@@ -29,6 +29,7 @@ from .disc_power import (
     day_pieces,
     fused_by_day,
 )
+from .edges import fill_edges, recording_span
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
@@ -224,10 +225,14 @@ def consumption(
     if sources is not None:
         sources[quality == MISSING] = SOURCE_COUNTER
     partial = _so_far(source, bounds, quality, model, stale)
+    coverage = fill_edges(bounds, energy_wh, quality, recording_span(source),
+                          lambda lo, hi: load_fused(source, lo, hi, model)[:3],
+                          model.gap_limit_s)
     if partial is None:
-        return Consumption(resolution, zone.key, bounds, energy_wh, quality, source=sources)
+        return Consumption(resolution, zone.key, bounds, energy_wh, quality, source=sources,
+                           coverage=coverage)
     return Consumption(resolution, zone.key, bounds, energy_wh, quality, *partial,
-                       source=sources)
+                       source=sources, coverage=coverage)
 
 
 def _fill_on_the_fly(

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 MEASURED, ESTIMATED, MISSING = 0, 1, 2
-QUALITY_NAMES: tuple[str, ...] = ("measured", "estimated", "missing")
+# Only in query results, never stored: a bucket the recording starts or stops inside
+# (analytics.edges); its energy is that of the covered part.
+PARTIAL = 3
+QUALITY_NAMES: tuple[str, ...] = ("measured", "estimated", "missing", "partial")
 QUARTER_S = 900
 DEFAULT_GAP_LIMIT_S = 1800
 # Across a longer gap between two readings nothing is interpolated: its buckets are missing.
@@ -133,6 +136,8 @@ class Consumption:
     # Per bucket where its shape came from (disc_power.SOURCE_NAMES: counter, disc, mixed);
     # None when the store has no disc revolutions for the range (counter only).
     source: np.ndarray | None = None
+    # Per bucket the share of it the recording covers (0-1); None when not computed.
+    coverage: np.ndarray | None = None
 
     @property
     def total_wh(self) -> int:
