@@ -42,7 +42,7 @@ def check_data_folder(data_dir: Path) -> None:
     except OSError as error:
         raise UnusableDataError(
             f"data folder {data_dir}: not writable ({error.strerror}): give the service's user"
-            " write access (e.g. `sudo chown -R stromzaehler {data_dir}`) or choose --data"
+            f" write access (e.g. `sudo chown -R stromzaehler {data_dir}`) or choose --data"
         ) from None
 
 
