@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from stromzaehler.analytics.aggregate import consumption, profile, refresh
+from stromzaehler.analytics.aggregate import consumption, profile
 from stromzaehler.analytics.consumption import MEASURED
 from stromzaehler.analytics.series import CounterModel, counter_modulus_wh
+from stromzaehler.analytics.upkeep import refresh
 from stromzaehler.store import Store
 from stromzaehler.store.counters import CounterStore
 

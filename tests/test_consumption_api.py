@@ -15,6 +15,7 @@ from stromzaehler.store import Store
 from stromzaehler.web import api_consumption
 from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
+from stromzaehler.web.errors import detail_text
 
 PASSWORD = "correct horse"
 DAY0 = int(datetime.fromisoformat("2026-10-24T00:00+02:00").timestamp())
@@ -72,11 +73,17 @@ def test_days_without_data_are_missing_with_null_not_zero(client):
     body = client.get("/api/consumption",
                       params={"resolution": "day", "from": "2026-10-23", "to": "2026-10-28"}
                       ).json()
+    # Recording from 23 October 23:00 to 26 October 22:59: the first and the last day are
+    # partly covered and show what was used in the covered part; 27 October has no data.
     assert [b["quality"] for b in body["buckets"]] == [
-        "missing", "measured", "measured", "missing", "missing"]
-    assert [b["kwh"] for b in body["buckets"]] == [None, 14.4, 15.0, None, None]
-    assert body["total_kwh"] == 29.4
-    assert body["missing_buckets"] == 3
+        "partial", "measured", "measured", "partial", "missing"]
+    kwh = [b["kwh"] for b in body["buckets"]]
+    assert kwh[1:3] == [14.4, 15.0] and kwh[4] is None
+    assert kwh[0] == pytest.approx(0.6, abs=0.1)  # one hour at 600 W (100 Wh roller steps)
+    assert kwh[3] == pytest.approx(0.6 * (22 + 59 / 60), abs=0.1)
+    assert body["buckets"][0]["coverage"] == pytest.approx(1 / 24, abs=1e-3)
+    assert body["total_kwh"] == pytest.approx(sum(kwh[:4]), abs=1e-6)
+    assert body["missing_buckets"] == 1
 
 
 @pytest.mark.parametrize(
@@ -91,7 +98,7 @@ def test_days_without_data_are_missing_with_null_not_zero(client):
 def test_bad_parameters_are_422_with_a_message(client, params, message):
     response = client.get("/api/consumption", params=params)
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in detail_text(response.json())
 
 
 def test_epoch_seconds_are_accepted(client):
@@ -111,7 +118,7 @@ def test_csv_for_german_spreadsheets(client):
     assert rows[1] == ["2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00", "14,400",
                        "measured"]
     assert rows[2][2] == "15,000"
-    assert rows[3][2:] == ["", "missing"]
+    assert rows[3][3] == "partial" and rows[3][2] != ""  # the recording stops on this day
     plain = client.get("/api/export.csv", params={"resolution": "day", "from": "2026-10-24",
                                                    "to": "2026-10-25"}).text
     assert plain.splitlines()[1].endswith(",14.400,measured")
@@ -140,7 +147,7 @@ def test_correction_through_the_api_changes_the_buckets(client):
     target = DAY0 + 3600 + 900
     wrong = {"time": str(target), "counter_wh": 99_516_000 + (target - DAY0) // 600 * 100 + 3000}
     refused = client.post("/api/counter/correction", headers=headers, json=wrong)
-    assert refused.status_code == 422 and "never runs backwards" in refused.json()["detail"]
+    assert refused.status_code == 422 and "never runs backwards" in detail_text(refused.json())
     response = client.post("/api/counter/correction", headers=headers,
                            json={**wrong, "force": True})
     assert response.status_code == 200, response.text
@@ -151,7 +158,7 @@ def test_correction_through_the_api_changes_the_buckets(client):
     assert sum(after) == pytest.approx(sum(before), abs=0.002)
     missing = client.post("/api/counter/correction", headers=headers,
                           json={"time": str(target + 1), "void": True})
-    assert missing.status_code == 422 and "no reading" in missing.json()["detail"]
+    assert missing.status_code == 422 and "no reading" in detail_text(missing.json())
     events = client.get("/api/counter/events").json()
     assert events["corrections"][0]["t_utc"] == target
 
@@ -179,14 +186,15 @@ def test_manual_reading_and_meter_replacement(client):
     assert all(b["quality"] == "estimated" for b in body["buckets"][1:3])
     wrong = client.post("/api/counter/manual", headers=headers,
                         json={"time": str(manual_t), "counter_kwh": 1e7})
-    assert wrong.status_code == 422 and "outside" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "outside" in detail_text(wrong.json())
 
 
 def test_the_running_period_is_missing_but_tells_what_was_used_so_far(client):
     days = client.get("/api/consumption", params={"resolution": "day", "from": "2026-10-25",
                                                   "to": "2026-10-28"}).json()["buckets"]
     running = days[1]  # 26 October; the latest reading is at 22:59 +01:00
-    assert running["kwh"] is None and running["quality"] == "missing"
+    assert running["quality"] == "partial" and running["kwh"] == running["partial_kwh"]
+    assert running["coverage"] == pytest.approx((22 + 59 / 60) / 24, abs=1e-3)
     assert running["partial_until"] == "2026-10-26T22:59:00+01:00"
     assert running["partial_kwh"] == pytest.approx(0.6 * (22 + 59 / 60), abs=0.06)
     assert "partial_kwh" not in days[0] and "partial_kwh" not in days[2]

@@ -54,7 +54,7 @@ def test_export_german_csv_to_a_file(data_dir, tmp_path):
     assert lines[1] == "2026-03-28T00:00:00+01:00;2026-03-29T00:00:00+01:00;9,600;measured"
     assert lines[2].endswith(";9,200;measured")  # 23 hours
     assert lines[3].endswith(";9,600;measured")
-    assert lines[4].endswith(";;missing")  # readings end at 00:59 +02:00 on the 31st
+    assert lines[4].endswith(";partial")  # readings end at 00:59 +02:00 on the 31st
 
 
 @pytest.mark.parametrize(

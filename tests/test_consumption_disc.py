@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from stromzaehler.analytics import aggregate
+from stromzaehler.analytics import aggregate, upkeep
 from stromzaehler.analytics.consumption import MISSING
 from stromzaehler.analytics.disc_power import SOURCE_COUNTER, SOURCE_DISC, fused_by_day
 from stromzaehler.analytics.export import consumption_csv, consumption_dict, consumption_json
@@ -82,6 +82,8 @@ def add_revolutions(store: Store, revolutions: np.ndarray, gap: tuple[float, flo
 
 
 def query(counters, resolution, zone=UTC, use_quarters=True, start=T0, end=T0 + DAYS * 86400):
+    if use_quarters:  # what the service's upkeep thread does between queries
+        upkeep.refresh(counters, MODEL)
     return aggregate.consumption(counters, resolution, start, end, zone, MODEL,
                                  use_quarters=use_quarters)
 

@@ -36,6 +36,7 @@ def test_every_check_reports_a_line(tmp_path):
         "clock",
         "free disk",
         "data folder",
+        "database",
         "port",
     ]
     by_name = {r.name: r for r in results}

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from openapi_spec_validator import validate
 
+from stromzaehler.web.errors import detail_text
+
 from .conftest import REFERENCE_FRAME, http_get
 
 
@@ -78,7 +80,7 @@ def test_readings_validate_times(service):
     assert service.get_json("/api/readings?from=2026-01-01&to=2026-01-02")["readings"] == []
     assert service.get_json("/api/readings?from=0&to=100")["truncated"] is False
     status, _, body = service.get("/api/readings?from=yesterday")
-    assert status == 422 and "from='yesterday'" in json.loads(body)["detail"]
+    assert status == 422 and "from='yesterday'" in detail_text(json.loads(body))
     status, _, _ = service.get("/api/readings?from=2026-01-02&to=2026-01-01")
     assert status == 422
 
@@ -104,7 +106,7 @@ def test_image_is_503_before_the_first_frame(service_factory, tmp_path):
     service = service_factory("--source", f"files:{tmp_path / 'nothing-here'}")
     status, _, body = service.get("/api/image")
     assert status == 503
-    assert "no frame" in json.loads(body)["detail"]
+    assert "no frame" in detail_text(json.loads(body))
     service.wait_until(
         lambda: service.get_json("/api/health")["frames_failed"] >= 1, "a failed capture"
     )

@@ -67,7 +67,9 @@ def test_an_exception_in_a_step_does_not_stop_the_loop(tmp_path):
     outcome = service.step()
     assert outcome.status == "failed" and "bug in a step" in outcome.reason
     assert service.step().status == "failed"
-    assert service.health.frames_ok == 2
+    # Captured but not handled: failed frames, not ok ones (the health check says so).
+    assert (service.health.frames_ok, service.health.frames_failed) == (0, 2)
+    assert service.health.consecutive_store_failures == 2
 
 
 def test_unexpected_source_errors_reopen_the_source(tmp_path):

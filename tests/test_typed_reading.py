@@ -22,6 +22,7 @@ from stromzaehler.typed_reading import (
     check_typed_reading,
 )
 from stromzaehler.web.app import create_app
+from stromzaehler.web.errors import detail_text
 
 from .test_web_api import StillSource, frame_image, with_web_routers
 
@@ -124,7 +125,7 @@ def test_review_refuses_it(client):
     )
     response = client.post(f"/api/frames/{frame_id}/correction", json={"reading": "0990000"})
     assert response.status_code == 422
-    assert REFUSED in response.json()["detail"]
+    assert REFUSED in detail_text(response.json())
     assert manual_readings(store) == []
     fits = client.post(f"/api/frames/{frame_id}/correction", json={"reading": "99574,0"})
     assert fits.status_code == 200, fits.text
@@ -135,7 +136,7 @@ def test_the_api_refuses_it_unless_forced(client):
     body = {"time": str(T0), "counter_kwh": 99_000.0}
     response = client.post("/api/counter/manual", json=body)
     assert response.status_code == 422
-    assert REFUSED in response.json()["detail"]
+    assert REFUSED in detail_text(response.json())
     assert manual_readings(client.store) == []
     forced = client.post("/api/counter/manual", json={**body, "force": True})
     assert forced.status_code == 200, forced.text

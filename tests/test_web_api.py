@@ -21,6 +21,7 @@ from stromzaehler.store import Store
 from stromzaehler.web import api_review, api_settings, api_setup
 from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
+from stromzaehler.web.errors import detail_text
 
 from .conftest import REFERENCE_FRAME
 
@@ -156,7 +157,7 @@ def test_settings_change_persists_and_applies(client, data_dir):
 def test_bad_settings_are_refused_with_the_key(client, change, message):
     response = client.put("/api/settings", json=change, headers=login(client))
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in detail_text(response.json())
 
 
 def test_time_zone_list_has_berlin(client):
@@ -198,7 +199,7 @@ def test_saving_geometry_needs_login(client):
 def test_bad_geometry_is_refused(client, change, message):
     response = client.put("/api/setup/geometry", json=change, headers=login(client))
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in detail_text(response.json())
 
 
 def test_test_read_reads_the_live_frame_with_unsaved_boxes(client, reference_frame):
@@ -280,7 +281,7 @@ def test_implausible_or_unclear_corrections_are_refused(client, store, data_dir,
         f"/api/frames/{frame_id}/correction", json={"reading": typed}, headers=login(client)
     )
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in detail_text(response.json())
     assert store.count_readings() == 2
 
 

@@ -194,6 +194,14 @@ class AnalyticsSettings(_Section):
 class StorageSettings(_Section):
     data_dir: Path = Field(Path("data"), description="database and frame images")
     rejected_frames_kept: int = Field(500, ge=0, le=100000, description="images of bad frames")
+    backup_dir: Path | None = Field(
+        None, description="daily backups (e.g. a USB stick); default: backups/ in data_dir"
+    )
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _unset(cls, value: Any) -> Any:
+        return None if value in ("", []) else value  # TOML has no null
 
 
 class AuthSettings(_Section):
@@ -329,7 +337,15 @@ def read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"config file {path}: not found") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path}: not valid TOML ({error})") from None
+        raise ConfigError(
+            f"config file {path}: not valid TOML ({error}): fix or remove it"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path}: not valid UTF-8 (byte {error.start}): fix or remove it"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"config file {path}: cannot be read ({error.strerror})") from None
 
 
 def load_geometry(path: Path) -> MeterGeometry:

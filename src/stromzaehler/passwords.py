@@ -57,7 +57,8 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     expected = base64.b64decode(digest)
     actual = hashlib.scrypt(
-        password.encode(),
+        # A lone surrogate (only JSON can send one) has no UTF-8 form: it just does not match.
+        password.encode("utf-8", "surrogatepass"),
         salt=base64.b64decode(salt),
         n=int(n),
         r=int(r),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from .backups import BackupWorker, ServiceLock, backup_folder
 from .capture.disc_loop import DiscLoop
 from .capture.loop import CaptureService
 from .capture.verdict import FrameHandler
@@ -15,6 +17,10 @@ from .settings_hub import SettingsHub
 from .sources import FrameSource, open_source, resolve_source_spec
 from .sources.disc import disc_frames_for
 from .store import Store
+from .store.checks import UnusableDataError
+
+if TYPE_CHECKING:
+    from .analytics.upkeep import UpkeepWorker
 
 log = logging.getLogger(__name__)
 
@@ -64,28 +70,19 @@ def build_disc_loop(settings: Settings, store: Store, service: CaptureService) -
     return loop
 
 
-def refresh_consumption_in_background(settings: Settings, store: Store) -> threading.Thread:
-    """Bring the consumption pre-aggregate up to date (after an import or an upgrade) before
-    the first dashboard asks; queries would otherwise wait for it."""
-    from .analytics.aggregate import refresh
+def start_upkeep(current: Callable[[], Settings], store: Store) -> UpkeepWorker:
+    """Keep the consumption pre-aggregate current in the background (bounded steps, each its
+    own short transaction); queries compute what is not current yet on the fly. `current`
+    gives the settings in force (the web interface may change the meter)."""
     from .analytics.query import QueryContext
+    from .analytics.upkeep import UpkeepWorker
     from .store.counters import CounterStore
 
-    model = QueryContext.for_settings(settings).model
-
-    def run() -> None:
-        started = time.monotonic()
-        try:
-            steps = refresh(CounterStore(store), model)
-        except Exception:  # queries recompute on demand: log and go on
-            log.exception("refreshing the consumption pre-aggregate failed")
-            return
-        if steps:
-            log.info("consumption pre-aggregate refreshed in %.1f s", time.monotonic() - started)
-
-    thread = threading.Thread(target=run, name="consumption-refresh", daemon=True)
-    thread.start()
-    return thread
+    worker = UpkeepWorker(
+        lambda: CounterStore(store), lambda: QueryContext.for_settings(current()).model
+    )
+    worker.start()
+    return worker
 
 
 def serve(settings: Settings) -> None:
@@ -95,6 +92,16 @@ def serve(settings: Settings) -> None:
 
     started = time.monotonic()
     store = Store.open(settings.storage.data_dir)
+    lock = ServiceLock(settings.storage.data_dir)
+    if not lock.acquire():
+        raise UnusableDataError(
+            f"data folder {settings.storage.data_dir}: another `stromzaehler serve` uses it"
+        )
+    backups = BackupWorker(
+        settings.storage.data_dir,
+        backup_folder(settings.storage.data_dir, settings.storage.backup_dir),
+    )
+    backups.start()
     service = build_service(settings, store)
     disc_loop = build_disc_loop(settings, store, service)
     # Every running part gets a settings change from the web at once.
@@ -103,7 +110,7 @@ def serve(settings: Settings) -> None:
     if disc_loop is not None:
         hub.subscribe(disc_loop.reconfigure)
     app = create_app(settings, store, service, disc_loop, hub)
-    refresh_consumption_in_background(settings, store)
+    upkeep = start_upkeep(lambda: hub.settings, store)
     service.start()
     if disc_loop is not None:
         disc_loop.start()
@@ -131,6 +138,8 @@ def serve(settings: Settings) -> None:
         )
         raise
     finally:
+        upkeep.stop()
+        backups.stop()
         if disc_loop is not None:
             disc_loop.stop()  # before the service closes the light they share
         service.stop()

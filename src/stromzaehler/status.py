@@ -26,7 +26,8 @@ class HealthStatus(StrEnum):
 
     STARTING = "starting"  # no capture yet
     OK = "ok"
-    DEGRADED = "degraded"  # the last captures failed
+    DEGRADED = "degraded"  # something needs attention, readings may still be stored
+    FAILING = "failing"  # no reading can be stored (health_checks says why)
     STOPPED = "stopped"  # no capture service runs
 
 
@@ -42,6 +43,9 @@ class Reason(StrEnum):
     # after every reading waiting for confirmation.
     CLOCK_BACKWARDS = "clock_backwards"
     CLOCK_UNSYNCHRONISED = "clock_unsynchronised"  # NTP has not set the clock yet
+    CLOCK_AHEAD = "clock_ahead"  # the wall clock ran ahead of the monotonic clock (clock_guard)
+    # A reading stored while the clock was ahead, flagged when it came back (store.clock_errors)
+    CLOCK_ERROR = "clock_error"
     DECREASING = "decreasing"  # less than the last accepted reading
     TOO_FAST = "too_fast"  # more energy than the maximum plausible power allows
     UNCONFIRMED = "unconfirmed"  # a jump that waits for agreeing frames

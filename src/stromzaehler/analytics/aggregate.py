@@ -5,8 +5,10 @@ is a UTC quarter hour, so those resolutions (and 15min itself) are sums of store
 energies: a year is 35,040 rows instead of 525,600 readings. Minute buckets (and zones with
 odd offsets) are computed from the readings of the requested range.
 
-The pre-aggregate is recomputed from the dirty range the store's triggers maintain, before a
-query reads it, so a correction or a reading inserted in the past is reflected at once.
+Queries never write. The upkeep thread (analytics.upkeep) recomputes the quarters of the dirty
+range the store's triggers maintain; until it has, the buckets that overlap it are computed on
+the fly from the readings (analytics.staleness), so a correction or a reading inserted in the
+past is reflected at once.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from .disc_power import (
     day_pieces,
     fused_by_day,
 )
+from .edges import fill_edges, recording_span
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
+from .staleness import stale_buckets, stale_span
 
 MAX_PROFILE_DAYS = 3 * 366
-REFRESH_CHUNK_S = 7 * 86400  # bounds memory: a week of minute readings per step
 DAY_S = 86400
 # Disc stretches need counter anchors at least this many roller steps apart: each anchor's time
 # is only known to within a reading interval, which must stay small against the stretch.
@@ -185,96 +188,6 @@ def _ceil_quarter(t_utc: int) -> int:
     return -(-t_utc // QUARTER_S) * QUARTER_S
 
 
-def _model_key(model: CounterModel) -> str:
-    return f"modulus={model.modulus_wh} resolution={model.resolution_wh} gap={model.gap_limit_s}"
-
-
-def refresh_step(source: CounterSource, model: CounterModel) -> bool:
-    """Recompute the quarters of (a week of) the dirty range; False when nothing was dirty.
-
-    Readings whose time lies in [lo, hi] changed. They change the points between the reading
-    before lo and the reading after hi, so the quarters to recompute are those overlapping
-    [last point before that reading, first point after the other], widened to whole quarters.
-    """
-    with source.transaction():
-        if source.model_key() != _model_key(model):
-            span = source.time_range()
-            source.replace_quarters(_FAR_PAST, _FAR_FUTURE, [], [], [])
-            source.set_dirty_range(span)
-            source.set_model_key(_model_key(model))
-        dirty = source.dirty_range()
-        if dirty is None:
-            return False
-        lo, hi = dirty
-        margin_lo = margin_hi = 0
-        if _has_revolutions(source, _floor_day(lo) - 2 * DAY_S, _floor_day(hi) + 4 * DAY_S):
-            # The disc is fused in day-long pieces from a day's first counter change to the
-            # next day's: a change on day d reshapes the pieces of days d-1 to d+1, which end
-            # on day d+2. Whole days are recomputed with that margin around them (the margin
-            # is not stored as dirty, so the range does not grow from step to step).
-            lo, hi = _floor_day(lo), _floor_day(hi) + DAY_S - 1
-            margin_lo, margin_hi = DAY_S, 2 * DAY_S
-        step_hi = min(hi, lo + REFRESH_CHUNK_S)
-        c_lo, c_hi = lo - margin_lo, step_hi + margin_hi
-        around, _ = source.readings_with_neighbours(c_lo, c_hi, 1)
-        r_before = int(around[0]) if around.size and around[0] < c_lo else None
-        r_after = int(around[-1]) if around.size and around[-1] > c_hi else None
-        reading_t, point_t, _ = load_series(
-            source,
-            c_lo if r_before is None else r_before - 1,
-            c_hi if r_after is None else r_after + 1,
-            model,
-        )
-        q_lo, q_hi = _FAR_PAST, _FAR_FUTURE
-        if r_before is not None:
-            earlier = point_t[point_t < r_before]
-            if earlier.size:
-                q_lo = _floor_quarter(int(earlier[-1]))
-        if r_after is not None:
-            later = point_t[point_t > r_after]
-            if later.size:
-                q_hi = _ceil_quarter(int(later[0]))
-        reading_t, point_t, point_e, disc_spans = load_fused(
-            source,
-            q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else c_lo,
-            q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else c_hi,
-            model,
-        )
-        quarters = np.empty(0, np.int64)
-        if reading_t.size >= 2:
-            first_q = max(q_lo, _floor_quarter(int(reading_t[0])))
-            end_q = min(q_hi, _ceil_quarter(int(reading_t[-1])))
-            quarters = np.arange(first_q, end_q + 1, QUARTER_S, dtype=np.int64)
-        if quarters.size >= 2:
-            energy_wh, quality = bucket_energy(point_t, point_e, quarters, model.gap_limit_s,
-                                               reading_t)
-            keep = quality != MISSING
-            stored_quality = quality.astype(np.int64)
-            if disc_spans:
-                shaped = bucket_sources(quarters, disc_spans)
-                stored_quality[shaped == SOURCE_DISC] |= DISC_BIT
-                stored_quality[shaped == SOURCE_MIXED] |= DISC_PART_BIT
-            source.replace_quarters(
-                q_lo,
-                q_hi,
-                quarters[:-1][keep].tolist(),
-                energy_wh[keep].tolist(),
-                stored_quality[keep].tolist(),
-            )
-        else:
-            source.replace_quarters(q_lo, q_hi, [], [], [])
-        source.set_dirty_range((step_hi + 1, hi) if step_hi < hi else None)
-    return True
-
-
-def refresh(source: CounterSource, model: CounterModel) -> int:
-    """Bring the quarter-hour pre-aggregate up to date; returns the number of steps taken."""
-    steps = 0
-    while refresh_step(source, model):
-        steps += 1
-    return steps
-
-
 def consumption(
     source: CounterSource,
     resolution: str,
@@ -292,8 +205,8 @@ def consumption(
     """
     bounds = bucket_boundaries(resolution, from_utc, to_utc, zone)
     sources: np.ndarray | None = None
+    stale = stale_span(source, model)
     if use_quarters and resolution != "minute" and not np.any(bounds % QUARTER_S):
-        refresh(source, model)
         if _has_revolutions(source, int(bounds[0]), int(bounds[-1])):
             quarter_utc, quarter_wh, estimated, shaped = source.quarters_with_disc(  # type: ignore[attr-defined]
                 int(bounds[0]), int(bounds[-1]))
@@ -301,6 +214,7 @@ def consumption(
         else:
             quarter_utc, quarter_wh, estimated = source.quarters(int(bounds[0]), int(bounds[-1]))
         energy_wh, quality = buckets_from_quarters(quarter_utc, quarter_wh, estimated, bounds)
+        sources = _fill_on_the_fly(source, bounds, energy_wh, quality, sources, stale, model)
     else:
         reading_t, point_t, point_e, disc_spans = load_fused(
             source, int(bounds[0]), int(bounds[-1]), model)
@@ -310,11 +224,42 @@ def consumption(
             sources = bucket_sources(bounds, disc_spans)
     if sources is not None:
         sources[quality == MISSING] = SOURCE_COUNTER
-    partial = _so_far(source, bounds, quality, model)
+    partial = _so_far(source, bounds, quality, model, stale)
+    coverage = fill_edges(bounds, energy_wh, quality, recording_span(source),
+                          lambda lo, hi: load_fused(source, lo, hi, model)[:3],
+                          model.gap_limit_s)
     if partial is None:
-        return Consumption(resolution, zone.key, bounds, energy_wh, quality, source=sources)
+        return Consumption(resolution, zone.key, bounds, energy_wh, quality, source=sources,
+                           coverage=coverage)
     return Consumption(resolution, zone.key, bounds, energy_wh, quality, *partial,
-                       source=sources)
+                       source=sources, coverage=coverage)
+
+
+def _fill_on_the_fly(
+    source: CounterSource,
+    bounds: np.ndarray,
+    energy_wh: np.ndarray,
+    quality: np.ndarray,
+    sources: np.ndarray | None,
+    stale: tuple[int, int] | None,
+    model: CounterModel,
+) -> np.ndarray | None:
+    """Recompute in place the buckets overlapping the stale span from the readings; returns
+    the per-bucket sources (made when only the recomputed part has disc revolutions)."""
+    part = stale_buckets(bounds, stale)
+    if part is None:
+        return sources
+    first, end = part
+    sub = bounds[first:end + 1]
+    reading_t, point_t, point_e, disc_spans = load_fused(source, int(sub[0]), int(sub[-1]), model)
+    energy_wh[first:end], quality[first:end] = bucket_energy(
+        point_t, point_e, sub, model.gap_limit_s, reading_t)
+    if disc_spans is not None and sources is None:
+        sources = np.full(quality.size, SOURCE_COUNTER, dtype=np.int8)
+    if sources is not None:
+        sources[first:end] = (SOURCE_COUNTER if disc_spans is None
+                              else bucket_sources(sub, disc_spans))
+    return sources
 
 
 def _sources_from_quarters(
@@ -343,7 +288,11 @@ def _sources_from_quarters(
 
 
 def _so_far(
-    source: CounterSource, bounds: np.ndarray, quality: np.ndarray, model: CounterModel
+    source: CounterSource,
+    bounds: np.ndarray,
+    quality: np.ndarray,
+    model: CounterModel,
+    stale: tuple[int, int] | None = None,
 ) -> tuple[int, int, int] | None:
     """(bucket index, latest reading, Wh from the bucket start to it) for the missing bucket
     that holds the latest reading, when its start is covered by readings."""
@@ -360,6 +309,8 @@ def _so_far(
     if start % QUARTER_S == 0 and latest - start > 2 * QUARTER_S:
         # Whole quarter hours from the pre-aggregate, only the last part from readings.
         tail_start = _floor_quarter(latest)
+        if stale is not None:  # stored quarters only up to where they may be out of date
+            tail_start = max(start, min(tail_start, _floor_quarter(max(stale[0], start))))
         quarter_utc, quarter_wh, _ = source.quarters(start, tail_start)
         if quarter_utc.size != (tail_start - start) // QUARTER_S:
             return None
@@ -372,8 +323,15 @@ def _so_far(
     return index, latest, energy_wh + int(tail_wh[0])
 
 
-def quarter_series(source: CounterSource, start_utc: int, end_utc: int) -> QuarterSeries:
-    """Dense quarter hours of [start_utc, end_utc) from the pre-aggregate (both aligned)."""
+def quarter_series(
+    source: CounterSource,
+    start_utc: int,
+    end_utc: int,
+    stale: tuple[int, int] | None = None,
+    model: CounterModel | None = None,
+) -> QuarterSeries:
+    """Dense quarter hours of [start_utc, end_utc) from the pre-aggregate (both aligned); the
+    quarters in the stale span are computed from the readings (model needed then)."""
     count = (end_utc - start_utc) // QUARTER_S
     energy_wh = np.zeros(count, dtype=np.int64)
     quality = np.full(count, MISSING, dtype=np.int8)
@@ -381,6 +339,9 @@ def quarter_series(source: CounterSource, start_utc: int, end_utc: int) -> Quart
     index = (quarter_utc - start_utc) // QUARTER_S
     energy_wh[index] = quarter_wh
     quality[index] = estimated
+    if model is not None and count:
+        bounds = start_utc + QUARTER_S * np.arange(count + 1, dtype=np.int64)
+        _fill_on_the_fly(source, bounds, energy_wh, quality, None, stale, model)
     return QuarterSeries(start_utc, energy_wh, quality)
 
 
@@ -399,7 +360,7 @@ def profile(
     start, end = int(days[0]), int(days[-1])
     if start % QUARTER_S or end % QUARTER_S:
         raise RangeError(f"time zone {zone.key} has an offset that is not a whole quarter hour")
-    refresh(source, model)
-    current = quarter_series(source, start, end)
-    previous = quarter_series(source, start - (end - start), start)
+    stale = stale_span(source, model)
+    current = quarter_series(source, start, end, stale, model)
+    previous = quarter_series(source, start - (end - start), start, stale, model)
     return load_profile(current, zone, previous)

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 
 MEASURED, ESTIMATED, MISSING = 0, 1, 2
-QUALITY_NAMES: tuple[str, ...] = ("measured", "estimated", "missing")
+# Only in query results, never stored: a bucket the recording starts or stops inside
+# (analytics.edges); its energy is that of the covered part.
+PARTIAL = 3
+QUALITY_NAMES: tuple[str, ...] = ("measured", "estimated", "missing", "partial")
 QUARTER_S = 900
 DEFAULT_GAP_LIMIT_S = 1800
+# Across a longer gap between two readings nothing is interpolated: its buckets are missing.
+# Spreading the energy of months over them would invent a load profile (and a reading typed
+# with the year 1970 would spread decades of it over half a million quarter hours).
+MAX_INTERPOLATED_GAP_S = 31 * 86400
 
 
 def interpolate_energy(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: np.ndarray) -> np.ndarray:
@@ -42,7 +49,8 @@ def interpolate_energy(t_utc: np.ndarray, energy_wh: np.ndarray, at_utc: np.ndar
 def bucket_quality(reading_t_utc: np.ndarray, bounds_utc: np.ndarray, gap_limit_s: int
                    ) -> np.ndarray:
     """Quality of each bucket [bounds[i], bounds[i+1]): missing when a reading before its start
-    or after its end is lacking, estimated when it overlaps a gap longer than gap_limit_s."""
+    or after its end is lacking or it overlaps a gap longer than MAX_INTERPOLATED_GAP_S,
+    estimated when it overlaps a gap longer than gap_limit_s."""
     t_utc = reading_t_utc
     bounds = np.asarray(bounds_utc, dtype=np.int64)
     n = t_utc.size
@@ -56,6 +64,8 @@ def bucket_quality(reading_t_utc: np.ndarray, bounds_utc: np.ndarray, gap_limit_
     covered = (first >= 0) & (last < n)
     first_c, last_c = np.clip(first, 0, n - 1), np.clip(last, 0, n - 1)
     crosses_gap = gaps_before[last_c] - gaps_before[first_c] > 0
+    unknown = np.concatenate(([0], np.cumsum(np.diff(t_utc) > MAX_INTERPOLATED_GAP_S)))
+    covered &= unknown[last_c] == unknown[first_c]
     quality[covered] = np.where(crosses_gap[covered], ESTIMATED, MEASURED)
     return quality
 
@@ -126,6 +136,8 @@ class Consumption:
     # Per bucket where its shape came from (disc_power.SOURCE_NAMES: counter, disc, mixed);
     # None when the store has no disc revolutions for the range (counter only).
     source: np.ndarray | None = None
+    # Per bucket the share of it the recording covers (0-1); None when not computed.
+    coverage: np.ndarray | None = None
 
     @property
     def total_wh(self) -> int:

@@ -22,6 +22,8 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
     """{"resolution", "timezone", "buckets": [{"start", "end", "kwh", "quality"}], "total_kwh"}.
 
     kwh is null for missing buckets, never 0; total_kwh sums the buckets that are not missing.
+    A bucket the recording starts or stops inside has the quality "partial" and the energy of
+    the part it covers; every bucket says its "coverage" (0-1).
     The missing bucket that holds the latest reading also has partial_kwh: what was used from
     its start until partial_until (the latest reading). Where disc revolutions exist for the
     range, every bucket also has "source": "disc" (the disc shaped all of it), "mixed" (a
@@ -42,6 +44,9 @@ def consumption_dict(result: Consumption) -> dict[str, Any]:
     if result.source is not None:
         for bucket, code in zip(buckets, result.source.tolist(), strict=True):
             bucket["source"] = SOURCE_NAMES[code]
+    if result.coverage is not None:
+        for bucket, share in zip(buckets, result.coverage.tolist(), strict=True):
+            bucket["coverage"] = round(share, 4)
     if result.partial_index is not None and result.partial_wh is not None:
         bucket = buckets[result.partial_index]
         bucket["partial_kwh"] = round(result.partial_wh / 1000, 3)
@@ -70,6 +75,9 @@ def consumption_json(result: Consumption) -> str:
     extra = [""] * len(kwh)
     if result.source is not None:
         extra = [f',"source":"{SOURCE_NAMES[code]}"' for code in result.source.tolist()]
+    if result.coverage is not None:
+        extra = [f'{text},"coverage":{round(share, 4)}'
+                 for text, share in zip(extra, result.coverage.tolist(), strict=True)]
     if result.partial_index is not None and result.partial_wh is not None:
         until = format_instants(np.array([result.partial_until_utc]), ZoneInfo(result.timezone))
         extra[result.partial_index] += (f',"partial_kwh":{round(result.partial_wh / 1000, 3)},'

@@ -219,9 +219,11 @@ def parse_instant(text: str, zone: ZoneInfo) -> int:
     seconds, to UTC seconds. Raises ValueError with a message for the user."""
     value = text.strip()
     try:
-        return int(float(value))
+        return _in_range(int(float(value)), text)
     except ValueError:
         pass
+    except OverflowError:  # "inf", "1e400"
+        raise ValueError(f"{text!r}: {_RANGE_TEXT}") from None
     try:
         if len(value) == 10:
             moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), zone)
@@ -233,4 +235,20 @@ def parse_instant(text: str, zone: ZoneInfo) -> int:
         raise ValueError(
             f"{text!r}: expected ISO 8601 (2026-03-29 or 2026-03-29T12:00+02:00) or epoch seconds"
         ) from None
-    return int(moment.timestamp())
+    try:
+        return _in_range(int(moment.timestamp()), text)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{text!r}: {_RANGE_TEXT}") from None
+
+
+# Instants the API accepts: 1900 to 2200 (an old bill may be typed with a year like 1970);
+# beyond, local-time arithmetic overflows Python's datetime and no meter reading lies there.
+EARLIEST_INSTANT_UTC = -2_208_988_800  # 1900-01-01T00:00Z
+LATEST_INSTANT_UTC = 7_258_118_400  # 2200-01-01T00:00Z
+_RANGE_TEXT = "outside 1900-01-01 to 2200-01-01"
+
+
+def _in_range(t_utc: int, text: str) -> int:
+    if not EARLIEST_INSTANT_UTC <= t_utc < LATEST_INSTANT_UTC:
+        raise OverflowError(text)
+    return t_utc

@@ -39,7 +39,8 @@ class Health:
     last_error: str | None = None
     frames_ok: int = 0
     frames_failed: int = 0
-    consecutive_failures: int = 0
+    consecutive_failures: int = 0  # captures from the source that failed in a row
+    consecutive_store_failures: int = 0  # frames captured but not handled (store errors)
 
     @property
     def status(self) -> HealthStatus:
@@ -180,8 +181,14 @@ class CaptureService:
             except Exception as error:
                 log.exception("publishing the frame failed")
                 self.health.last_error = str(error)
-            self.health.frames_ok += 1
             self.health.consecutive_failures = 0
+            if outcome.status == "failed":  # read but not stored: a failed frame, not an ok one
+                self.health.frames_failed += 1
+                self.health.consecutive_store_failures += 1
+                self.health.last_error = outcome.reason
+            else:
+                self.health.frames_ok += 1
+                self.health.consecutive_store_failures = 0
             self.health.last_capture_utc = frame.captured_at_utc
             self.health.last_status = outcome.status
             self.health.last_reason = outcome.reason

@@ -16,12 +16,14 @@ import cv2
 import numpy as np
 
 from ..clock import clock_synchronised
+from ..clock_guard import TOLERANCE_S, ClockGuard
 from ..config import Settings
 from ..gate import Gate, make_gate
 from ..recognition.result_view import reading_view
 from ..sources import Frame
 from ..status import FrameStatus, Reason
-from ..store import Store
+from ..store import Reading, Store
+from ..store.clock_errors import flag_readings_after
 
 if TYPE_CHECKING:
     from .reader_setup import Recognizer
@@ -65,6 +67,8 @@ class FrameHandler:
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
         self._last_image: np.ndarray | None = None
+        self.clock_guard = ClockGuard()
+        self.clock_note: str | None = None  # what the clock did last (for health and the log)
         if gate is not None:
             gate.restore(store.recent_readings(RESTORED_READINGS))
 
@@ -125,8 +129,9 @@ class FrameHandler:
         view = reading_view(result)
         kept = ("reading", "counter_wh", "confidence", "digits", "boxes")
         read = {key: view[key] for key in kept}
-        if self.require_clock_sync and not self.clock_ok():
-            return Outcome(status=FrameStatus.REJECTED, reason=Reason.CLOCK_UNSYNCHRONISED, **read)
+        clock_problem = self._clock_problem(t_utc, last, frame.source)
+        if clock_problem is not None:
+            return Outcome(status=FrameStatus.REJECTED, reason=clock_problem, **read)
         # The gate owns the one clock rule: after the last accepted reading, or clock_backwards.
         decision = self.gate.check(result, t_utc)
         if not decision.accepted:
@@ -140,6 +145,29 @@ class FrameHandler:
         if not self.recognizer.has_reference:
             self.recognizer.set_reference(frame.image)
         return Outcome(status=FrameStatus.ACCEPTED, **read)
+
+    def _clock_problem(self, t_utc: int, last: Reading | None, source: str) -> Reason | None:
+        if self.require_clock_sync and not self.clock_ok():
+            return Reason.CLOCK_UNSYNCHRONISED
+        # The simulated meter keeps its own (possibly accelerated) time, not the wall clock's.
+        if source != "simulated" and self.clock_guard.check(t_utc) is not None:
+            log.warning("clock: the wall clock ran ahead of the monotonic clock; frame rejected")
+            return Reason.CLOCK_AHEAD
+        if last is not None and t_utc <= last.t_utc:
+            self._flag_readings_ahead(t_utc, last)
+        return None
+
+    def _flag_readings_ahead(self, t_utc: int, last: Reading) -> None:
+        """Readings far ahead of a synchronised clock were stored during a jump: flag them as
+        clock errors (kept, in Review, out of consumption), so that the gate judges this frame
+        against the readings that are left."""
+        if last.t_utc - t_utc <= TOLERANCE_S or not self.clock_ok():
+            return
+        flagged = flag_readings_after(self.store, t_utc, t_utc)
+        self.clock_note = f"{flagged} readings stored ahead of the clock flagged as clock errors"
+        log.warning("clock: %s (the newest %d s ahead)", self.clock_note, last.t_utc - t_utc)
+        if self.gate is not None:
+            self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
 
     def _keep_image(self, frame: Frame, t_utc: int) -> str | None:
         if self.frames_dir is None or self.keep_rejected == 0:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import ConfigError
+from ..store.checks import UnusableDataError
 from .flags import add_settings_flags, settings_from_args
 
 __all__ = ["add_settings_flags", "build_parser", "main", "settings_from_args"]
@@ -109,13 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_registrations() -> list[Any]:
-    """Subcommands of each area (simulator, recognition, analytics, PV planner)."""
+    """Subcommands of each area (simulator, recognition, analytics, PV planner, backups)."""
     from .analytics import register as register_analytics
+    from .backup import register as register_backup
     from .pv import register as register_pv
     from .recognition import register as register_recognition
     from .simulator import register as register_simulator
 
-    return [register_simulator, register_recognition, register_analytics, register_pv]
+    return [
+        register_simulator,
+        register_recognition,
+        register_analytics,
+        register_pv,
+        register_backup,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except ConfigError as error:
+    except (ConfigError, UnusableDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

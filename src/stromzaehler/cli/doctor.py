@@ -131,6 +131,24 @@ def check_data_dir(settings: Settings) -> CheckResult:
     return CheckResult("data folder", True, f"{folder} is writable")
 
 
+def check_database(settings: Settings) -> CheckResult:
+    from ..store import DATABASE_NAME
+    from ..store.checks import database_problem
+
+    path = settings.storage.data_dir / DATABASE_NAME
+    problem = database_problem(path)
+    if problem is None:
+        return CheckResult("database", True, f"{path}: quick_check ok" if path.exists()
+                           else f"{path}: none yet (created at the first start)")
+    return CheckResult(
+        "database",
+        False,
+        problem,
+        "stop the service, keep the damaged file, then `stromzaehler restore BACKUP`"
+        " (backups are in the data folder's backups/)",
+    )
+
+
 def check_port(settings: Settings) -> CheckResult:
     port = settings.server.port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -161,6 +179,7 @@ CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_clock,
     check_disk,
     check_data_dir,
+    check_database,
     check_port,
 )
 

@@ -15,9 +15,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import (
+    RESTORE_HINT,
+    UnusableDataError,
+    check_data_folder,
+    check_database_file,
+    describe_open_error,
+    quick_check,
+)
 from .migrations import MIGRATIONS
 
 DATABASE_NAME = "stromzaehler.sqlite3"
+# Void readings (a correction without a value) are kept but never anchor the gate or the clock.
+_NOT_VOID = (
+    " WHERE NOT EXISTS (SELECT 1 FROM reading_corrections c"
+    " WHERE c.t_utc = readings.t_utc AND c.counter_wh IS NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +65,28 @@ class Store:
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        store = cls(data_dir / DATABASE_NAME)
-        migrate(store.connection)
+        """The store of a data folder; UnusableDataError (one line) when it cannot be trusted."""
+        check_data_folder(data_dir)
+        path = data_dir / DATABASE_NAME
+        check_database_file(path)
+        store = cls(path)
+        try:
+            problem = quick_check(store.connection)
+            if problem is not None:
+                raise UnusableDataError(f"database {path}: is damaged ({problem}): {RESTORE_HINT}")
+            if store.schema_version > len(MIGRATIONS):
+                raise UnusableDataError(
+                    f"database {path}: schema {store.schema_version} is newer than this program"
+                    f" ({len(MIGRATIONS)}): install the newer stromzaehler that wrote it, or"
+                    " restore a backup made by this version"
+                )
+            migrate(store.connection)
+        except sqlite3.DatabaseError as error:
+            store.close()
+            raise describe_open_error(path, error) from None
+        except UnusableDataError:
+            store.close()
+            raise
         return store
 
     @property
@@ -115,15 +147,16 @@ class Store:
         return [Reading(*row) for row in rows]
 
     def last_reading(self) -> Reading | None:
+        """The newest reading that is not void (a clock error or a voided misreading)."""
         row = self.connection.execute(
-            "SELECT t_utc, counter_wh, confidence, source FROM readings"
+            "SELECT t_utc, counter_wh, confidence, source FROM readings" + _NOT_VOID +
             " ORDER BY t_utc DESC, id DESC LIMIT 1"
         ).fetchone()
         return Reading(*row) if row else None
 
     def recent_readings(self, count: int) -> list[Reading]:
         rows = self.connection.execute(
-            "SELECT t_utc, counter_wh, confidence, source FROM readings"
+            "SELECT t_utc, counter_wh, confidence, source FROM readings" + _NOT_VOID +
             " ORDER BY t_utc DESC, id DESC LIMIT ?",
             (count,),
         ).fetchall()
@@ -258,7 +291,7 @@ def migrate(connection: sqlite3.Connection, target: int | None = None) -> int:
     target = len(MIGRATIONS) if target is None else target
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
-        raise RuntimeError(
+        raise UnusableDataError(
             f"database schema {version} is newer than this program ({len(MIGRATIONS)}):"
             " upgrade stromzaehler"
         )

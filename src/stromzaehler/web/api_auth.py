@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import secrets
+
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..passwords import check_password, password_is_set, set_password
 from ..store import Store
 from .deps import (
+    CSRF_HEADER,
     SESSION_COOKIE,
     SESSION_LIFETIME_S,
     AppContext,
@@ -17,17 +21,26 @@ from .deps import (
     get_store,
     require_user,
 )
+from .login_guard import LoginRefused
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
+MAX_PASSWORD_LENGTH = 1024
+
+
 class Login(BaseModel):
-    password: str
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 class PasswordChange(BaseModel):
-    old_password: str
-    new_password: str
+    old_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+def _too_many(refused: LoginRefused) -> HTTPException:
+    retry_after = str(max(1, math.ceil(refused.retry_after_s)))
+    return HTTPException(429, str(refused), headers={"Retry-After": retry_after})
 
 
 @router.post("/login")
@@ -36,7 +49,14 @@ def login(
 ) -> dict:
     if not password_is_set(context.store):
         raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
-    if not check_password(context.store, body.password):
+    client = request.client.host if request.client else "unknown"
+    try:
+        ok = context.login_guard.verify(
+            client, lambda: check_password(context.store, body.password)
+        )
+    except LoginRefused as refused:
+        raise _too_many(refused) from None
+    if not ok:
         raise HTTPException(401, "wrong password")
     token, session = context.sessions.create()
     response.set_cookie(
@@ -52,8 +72,16 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, response: Response, context: AppContext = Depends(get_context)
+    request: Request,
+    response: Response,
+    context: AppContext = Depends(get_context),
+    session: Session | None = Depends(current_session),
 ) -> dict:
+    # A live session ends only with its CSRF token: another site cannot log the owner out.
+    if session is not None and not secrets.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), session.csrf_token
+    ):
+        raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header")
     context.sessions.drop(request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE)
     return {"authenticated": False}
@@ -71,8 +99,17 @@ def session_state(
 
 
 @router.post("/password", dependencies=[Depends(require_user)])
-def change_password(body: PasswordChange, context: AppContext = Depends(get_context)) -> dict:
-    if not check_password(context.store, body.old_password):
+def change_password(
+    body: PasswordChange, request: Request, context: AppContext = Depends(get_context)
+) -> dict:
+    client = request.client.host if request.client else "unknown"
+    try:
+        ok = context.login_guard.verify(
+            client, lambda: check_password(context.store, body.old_password)
+        )
+    except LoginRefused as refused:
+        raise _too_many(refused) from None
+    if not ok:
         raise HTTPException(401, "the old password is wrong")
     try:
         set_password(context.store, body.new_password)

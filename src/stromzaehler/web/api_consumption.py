@@ -106,11 +106,16 @@ def profile(
 # counter events (changes: login and CSRF token required)
 
 
+# Far beyond any roller counter (12 rollers), far within SQLite's 64-bit integers.
+MAX_COUNTER_WH = 10**15
+MAX_COUNTER_KWH = MAX_COUNTER_WH / 1000
+
+
 class _Counter(BaseModel):
     """A counter value as Wh (integer) or kWh as shown on the rollers; exactly one of them."""
 
-    counter_wh: int | None = Field(None, ge=0)
-    counter_kwh: float | None = Field(None, ge=0)
+    counter_wh: int | None = Field(None, ge=0, le=MAX_COUNTER_WH)
+    counter_kwh: float | None = Field(None, ge=0, le=MAX_COUNTER_KWH, allow_inf_nan=False)
 
     def wh(self, name: str = "counter") -> int:
         if (self.counter_wh is None) == (self.counter_kwh is None):
@@ -125,8 +130,8 @@ class ManualReading(_Counter):
 
 class Correction(BaseModel):
     time: str = Field(description="exact time of the stored reading to correct")
-    counter_wh: int | None = Field(None, ge=0)
-    counter_kwh: float | None = Field(None, ge=0)
+    counter_wh: int | None = Field(None, ge=0, le=MAX_COUNTER_WH)
+    counter_kwh: float | None = Field(None, ge=0, le=MAX_COUNTER_KWH, allow_inf_nan=False)
     void: bool = Field(False, description="true: ignore the reading instead of correcting it")
     note: str | None = Field(None, max_length=500)
     force: bool = Field(False, description="store even if the counter would run backwards")
@@ -141,8 +146,12 @@ class Correction(BaseModel):
 
 class Replacement(BaseModel):
     time: str = Field(description="when the new meter took over")
-    old_end_kwh: float = Field(ge=0, description="last value of the old meter")
-    new_start_kwh: float = Field(ge=0, description="first value of the new meter")
+    old_end_kwh: float = Field(
+        ge=0, le=MAX_COUNTER_KWH, allow_inf_nan=False, description="last value of the old meter"
+    )
+    new_start_kwh: float = Field(
+        ge=0, le=MAX_COUNTER_KWH, allow_inf_nan=False, description="first value of the new meter"
+    )
     note: str | None = Field(None, max_length=500)
     force: bool = Field(False, description="store even if a meter would run backwards")
 

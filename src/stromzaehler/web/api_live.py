@@ -14,10 +14,12 @@ from ..analytics.query import QueryContext
 from ..capture.loop import CaptureService
 from ..clock import iso_utc
 from ..config import Settings
-from ..status import HealthStatus
+from ..health_checks import Finding, evaluate, standard_checks, status_only
 from ..store import Store
 from .deps import (
     AppContext,
+    Session,
+    current_session,
     get_context,
     get_service,
     get_settings,
@@ -35,25 +37,59 @@ router = APIRouter(prefix="/api", tags=["live"])
 
 
 @router.get("/health")
-def health(context: AppContext = Depends(get_context)) -> dict:
-    store = context.store
-    last = store.last_reading()
-    service = context.service
-    service_health = service.health.as_dict() if service else {"status": HealthStatus.STOPPED}
-    return {
-        **service_health,
-        "last_reading": None
-        if last is None
-        else {
+def health(
+    context: AppContext = Depends(get_context), session: Session | None = Depends(current_session)
+) -> dict:
+    """Status (ok, degraded, failing) with its reasons; with auth.open_read = false a client
+    without a session sees the status only."""
+    store, settings = context.store, context.settings
+    capture = context.service.health if context.service else None
+    facts: dict = {}
+
+    def database() -> Finding | None:
+        last = store.last_reading()
+        facts["last_reading"] = None if last is None else {
             "time": iso_utc(last.t_utc),
+            "t_utc": last.t_utc,
             "counter_wh": last.counter_wh,
             "kwh": last.counter_wh / 1000,
             "source": last.source,
-        },
-        "readings": store.count_readings(),
-        "frames": store.frame_counts(),
-        "database_bytes": store.size_bytes(),
+        }
+        facts["readings"] = store.count_readings()
+        facts["frames"] = store.frame_counts()
+        facts["database_bytes"] = store.size_bytes()
+        return None
+
+    def last_reading_utc() -> int | None:
+        last = facts.get("last_reading")
+        return None if last is None else last["t_utc"]
+
+    checks = [
+        ("database", database),
+        *standard_checks(
+            capture,
+            settings.storage.data_dir,
+            last_reading_utc,
+            settings.capture.interval_s / (context.service.speed if context.service else 1.0),
+            settings.capture.require_clock_sync,
+        ),
+    ]
+    status, reasons = evaluate(checks)
+    report = {
+        **(capture.as_dict() if capture else {"source": "stopped"}),
+        "status": status,
+        "reasons": reasons,
+        "last_reading": facts.get("last_reading"),
+        "readings": facts.get("readings"),
+        "frames": facts.get("frames", {}),
+        "database_bytes": facts.get("database_bytes"),
+        "clock_note": getattr(context.service.handler, "clock_note", None)
+        if context.service
+        else None,
     }
+    if not settings.auth.open_read and session is None:
+        return status_only(report)
+    return report
 
 
 @router.get(

@@ -26,6 +26,7 @@ from ..sources.images import ImageError, box_png, box_pngs
 from ..status import FrameStatus
 from ..store import FrameRecord, Store
 from .deps import get_settings, get_store, require_reader, require_user
+from .params import SQLITE_MAX_INT, RowId
 
 CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE
 EXPORT_FRAMES_MAX = 5000
@@ -99,7 +100,9 @@ def crop_png(frame: FrameRecord, index: int, settings: Settings) -> bytes:
 def list_frames(
     status: str | None = Query("rejected", description="rejected | corrected | unreadable | …"),
     limit: int = Query(50, ge=1, le=500),
-    before: int | None = Query(None, description="only frames with a smaller id (paging)"),
+    before: int | None = Query(
+        None, ge=0, le=SQLITE_MAX_INT, description="only frames with a smaller id (paging)"
+    ),
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> dict:
@@ -161,7 +164,7 @@ def export_labelled_crops(
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def frame_image(
-    frame_id: int, store: Store = Depends(get_store), settings: Settings = Depends(get_settings)
+    frame_id: RowId, store: Store = Depends(get_store), settings: Settings = Depends(get_settings)
 ) -> FileResponse:
     return FileResponse(
         frame_image_path(get_frame(store, frame_id), settings), media_type="image/jpeg"
@@ -174,7 +177,7 @@ def frame_image(
     responses={200: {"content": {"image/png": {}}}},
 )
 def frame_crop(
-    frame_id: int,
+    frame_id: RowId,
     index: int,
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),
@@ -185,7 +188,7 @@ def frame_crop(
 
 @router.post("/{frame_id}/unreadable", dependencies=[Depends(require_user)])
 def mark_unreadable(
-    frame_id: int, store: Store = Depends(get_store), settings: Settings = Depends(get_settings)
+    frame_id: RowId, store: Store = Depends(get_store), settings: Settings = Depends(get_settings)
 ) -> dict:
     frame = get_frame(store, frame_id)
     store.set_frame_status(frame_id, UNREADABLE, frame.reason)
@@ -194,7 +197,7 @@ def mark_unreadable(
 
 @router.post("/{frame_id}/correction", dependencies=[Depends(require_user)])
 def correct(
-    frame_id: int,
+    frame_id: RowId,
     body: Correction,
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),

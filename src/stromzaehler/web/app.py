@@ -20,6 +20,7 @@ from ..store import Store
 from . import (
     api_aim,
     api_auth,
+    api_backup,
     api_consumption,
     api_live,
     api_power,
@@ -28,7 +29,9 @@ from . import (
     api_settings,
     api_setup,
 )
+from .body_limit import BodyLimit
 from .deps import AppContext
+from .errors import install_error_handlers
 
 STATIC_DIR = Path(str(files("stromzaehler") / "web" / "static"))
 # Streams must reach the browser part by part; gzip would hold them back.
@@ -90,8 +93,11 @@ def create_app(
         api_power.router,
         api_aim.router,
         api_pv.router,
+        api_backup.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(CompressExceptStreams)
+    app.add_middleware(BodyLimit)  # added last: the outermost, before anything reads a body
+    install_error_handlers(app)
     return app

@@ -14,6 +14,7 @@ from ..capture.loop import CaptureService
 from ..config import Settings, save_ui_settings, validate_change
 from ..settings_hub import SettingsHub
 from ..store import Store
+from .login_guard import LoginGuard
 
 SESSION_COOKIE = "stromzaehler_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -66,6 +67,7 @@ class AppContext:
     service: CaptureService | None
     hub: SettingsHub  # the current settings; every running part subscribed to its changes
     sessions: Sessions = field(default_factory=Sessions)
+    login_guard: LoginGuard = field(default_factory=LoginGuard)
 
     @property
     def settings(self) -> Settings:

@@ -5,9 +5,15 @@ The rules themselves (zone, default spans, from/to) are analytics.query's, share
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+from typing import Annotated
+
+from fastapi import HTTPException, Path
 
 from ..analytics.query import QueryContext, QueryError
+
+# SQLite integers are 64-bit: a larger id in a URL is simply not there, never an overflow.
+SQLITE_MAX_INT = 2**63 - 1
+RowId = Annotated[int, Path(ge=0, le=SQLITE_MAX_INT)]
 
 
 def parse_time(ctx: QueryContext, text: str, name: str = "time") -> int:

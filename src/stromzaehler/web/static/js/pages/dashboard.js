@@ -8,7 +8,7 @@ import { formatDateTime, formatKwh, formatNumber, formatPercent, locale, t } fro
 import { DAY_RESOLUTIONS, drillDown, drillUp, fromParams, range, shift, toParams } from "../periods.js";
 import { renderProfile } from "./profile.js";
 
-export const QUALITY_COLOURS = { measured: "#0b6bcb", estimated: "#f0a030", missing: "#c9ced3" };
+export const QUALITY_COLOURS = { measured: "#0b6bcb", estimated: "#f0a030", missing: "#c9ced3", partial: "#6aa5e0" };
 const BUCKET_MINUTES = { minute: 1, "15min": 15, hour: 60 };
 
 function localToday(timeZone) {
@@ -64,8 +64,11 @@ function chartOption(data, labels, timeZone) {
       formatter: (params) => {
         const bucket = data.buckets[params.dataIndex];
         const value = bucket.quality === "missing" ? t("common.none") : formatKwh(bucket.kwh, 3);
+        const quality = bucket.quality === "partial"
+          ? t("dash.quality.partial", { percent: formatNumber(100 * (bucket.coverage ?? 0), 0) })
+          : t(`dash.quality.${bucket.quality}`);
         return `${rangeFormat.formatRange(new Date(bucket.start), new Date(bucket.end))}<br>` +
-          `<b>${value}</b><br>${t(`dash.quality.${bucket.quality}`)}`;
+          `<b>${value}</b><br>${quality}`;
       },
     },
     xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true } },
@@ -81,7 +84,8 @@ function chartOption(data, labels, timeZone) {
           quality: b.quality,
           itemStyle: {
             color: QUALITY_COLOURS[b.quality],
-            decal: b.quality === "estimated" ? { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: -0.8, color: "rgba(255,255,255,.5)" } : undefined,
+            decal: b.quality === "estimated" ? { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: -0.8, color: "rgba(255,255,255,.5)" }
+              : b.quality === "partial" ? { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: 0, color: "rgba(255,255,255,.6)" } : undefined,
           },
         })),
       },
@@ -136,7 +140,7 @@ export async function mount(root, { params, navigate, showError }) {
         upButton, dateInput, kindButtons, resButtons),
       title, stats, chartBox,
       h("div", { class: "legend-quality" },
-        ["measured", "estimated", "missing"].map((q) => h("span", {},
+        ["measured", "estimated", "partial", "missing"].map((q) => h("span", {},
           h("span", { class: "swatch", style: `background:${QUALITY_COLOURS[q]}` }), t(`dash.quality.${q}`).split(":")[0])),
         h("span", {}, t("dash.drill"))),
       notes,
@@ -165,7 +169,7 @@ export async function mount(root, { params, navigate, showError }) {
     if (next) setTimeout(() => go(next), 0); // not inside ECharts' own event handling
   });
 
-  const counts = { estimated: 0, missing: 0 };
+  const counts = { estimated: 0, missing: 0, partial: 0 };
   for (const bucket of data.buckets) if (bucket.quality in counts) counts[bucket.quality] += 1;
   const change = before && before.total_kwh > 0 ? (data.total_kwh - before.total_kwh) / before.total_kwh : null;
   stats.replaceChildren(

@@ -77,9 +77,34 @@ export async function mount(root, { showError, toast, requireLogin }) {
       h("p", { class: "note" }, `${t("settings.language")}: ${lang === "de" ? "Deutsch" : "English"}`),
     );
   }
-  renderAccount();
-  const unsubscribe = onSessionChange(renderAccount);
+  const backup = h("section", { class: "card", id: "backup" });
+  async function renderBackup() {
+    if (!session.authenticated) {
+      backup.replaceChildren(h("h2", {}, t("settings.backup")), h("p", {}, t("auth.required")));
+      return;
+    }
+    try {
+      const state = await get("/api/backup");
+      const last = state.last;
+      backup.replaceChildren(
+        h("h2", {}, t("settings.backup")),
+        h("p", { class: "backup-last" }, last
+          ? t("settings.backupLast", { file: last.file, time: new Date(last.time).toLocaleString(), mb: (last.size_bytes / 1e6).toFixed(1) })
+          : t("settings.backupNone")),
+        h("p", { class: "note" }, t("settings.backupFolder", { folder: state.folder })),
+        h("a", { class: "button", href: "/api/backup/download", download: "" }, t("settings.backupDownload")),
+      );
+    } catch (error) {
+      showError(error);
+    }
+  }
+  function renderSession() {
+    renderAccount();
+    renderBackup();
+  }
+  renderSession();
+  const unsubscribe = onSessionChange(renderSession);
 
-  root.append(h("div", { class: "grid two" }, form, h("div", {}, account, passwordForm)));
+  root.append(h("div", { class: "grid two" }, form, h("div", {}, account, passwordForm, backup)));
   return unsubscribe;
 }
