@@ -173,6 +173,34 @@ class AuthSettings(_Section):
     open_read: bool = Field(True, description="anyone on the LAN may read data and pages")
 
 
+class MqttSettings(_Section):
+    """MQTT publishing for Home Assistant (publish/mqtt.py); an empty host switches it off."""
+
+    host: str = Field("", description="MQTT broker host name or address; empty = off")
+    port: int = Field(1883, ge=1, le=65535, description="broker port (8883 is usual with TLS)")
+    username: str = Field("", description="login at the broker; empty = anonymous")
+    password: str = Field("", description="password at the broker")
+    tls: bool = Field(False, description="encrypt the connection (system CA certificates)")
+    base_topic: str = Field("stromzaehler", description="prefix of the state topics")
+    discovery_prefix: str = Field("homeassistant", description="Home Assistant discovery prefix")
+    client_id: str = Field("", description="MQTT client id; empty = a random one per start")
+
+    @field_validator("host", "username", "password", "client_id", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        # An empty STROMZAEHLER_MQTT_HOST= arrives as None (see _env_value): off, not an error.
+        return "" if value is None else value
+
+    @field_validator("base_topic", "discovery_prefix")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if not value or value.startswith("/") or value.endswith("/"):
+            raise ValueError("must be a topic such as stromzaehler (no leading or trailing /)")
+        if any(char in value for char in "+#\0"):
+            raise ValueError("must not contain the wildcards + or #")
+        return value
+
+
 class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
@@ -183,6 +211,7 @@ class Settings(_Section):
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
 
 
 SECTIONS: dict[str, type[_Section]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .disc_loop import DiscLoop, disc_frames_for
@@ -13,6 +14,11 @@ from .processing import FrameHandler
 from .service import CaptureService
 from .sources import FrameSource, open_source, resolve_source_spec
 from .store import Store
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .publish.mqtt import MqttPublisher
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,23 @@ def refresh_consumption_in_background(settings: Settings, store: Store) -> threa
     return thread
 
 
+def start_publishing(
+    settings: Settings, store: Store, disc_loop: DiscLoop | None, app: FastAPI
+) -> MqttPublisher:
+    """The MQTT publisher (idle while mqtt.host is empty) and the store reader that it and
+    GET /metrics share; settings changes in the web interface reach the publisher at once."""
+    from .publish.mqtt import MqttPublisher
+    from .publish.readout import StoreReader
+
+    reader = StoreReader(store, settings, disc_loop)
+    publisher = MqttPublisher(settings.mqtt, reader)
+    app.state.store_reader = reader
+    app.state.mqtt = publisher
+    app.state.context.settings_listeners.append(publisher.reconfigure)
+    publisher.start()
+    return publisher
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -101,6 +124,7 @@ def serve(settings: Settings) -> None:
     service.start()
     if disc_loop is not None:
         disc_loop.start()
+    publisher = start_publishing(settings, store, disc_loop, app)
     log.info(
         "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
@@ -125,6 +149,7 @@ def serve(settings: Settings) -> None:
         )
         raise
     finally:
+        publisher.stop()  # says `offline` to the broker
         if disc_loop is not None:
             disc_loop.stop()  # before the service closes the light they share
         service.stop()

@@ -25,6 +25,7 @@ from .deps import (
     require_user,
 )
 from .params import parse_instant
+from .publish_deps import publisher_state
 
 MJPEG_BOUNDARY = "stromzaehlerframe"
 STREAM_POLL_S = 0.2
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/api", tags=["live"])
 
 
 @router.get("/health")
-def health(context: AppContext = Depends(get_context)) -> dict:
+def health(request: Request, context: AppContext = Depends(get_context)) -> dict:
     store = context.store
     last = store.last_reading()
     service_health = context.service.health.as_dict() if context.service else {"status": "stopped"}
@@ -51,6 +52,7 @@ def health(context: AppContext = Depends(get_context)) -> dict:
         "readings": store.count_readings(),
         "frames": store.frame_counts(),
         "database_bytes": store.size_bytes(),
+        "mqtt": publisher_state(request.app.state),
     }
 
 

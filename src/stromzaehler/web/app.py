@@ -20,6 +20,7 @@ from . import (
     api_auth,
     api_consumption,
     api_live,
+    api_metrics,
     api_power,
     api_review,
     api_settings,
@@ -77,6 +78,7 @@ def create_app(
         api_setup.router,
         api_review.router,
         api_power.router,
+        api_metrics.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")

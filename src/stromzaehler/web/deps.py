@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,8 @@ class AppContext:
     store: Store
     service: CaptureService | None
     sessions: Sessions = field(default_factory=Sessions)
+    # Other running parts that take settings changes at once (e.g. the MQTT publisher).
+    settings_listeners: list[Callable[[Settings], None]] = field(default_factory=list)
 
     def update_settings(self, changes: dict[str, dict[str, Any]]) -> Settings:
         """Validate, persist in the data folder and apply at once; ConfigError when invalid."""
@@ -73,6 +76,8 @@ class AppContext:
         self.settings = settings
         if self.service is not None:
             self.service.reconfigure(settings)
+        for listener in self.settings_listeners:
+            listener(settings)
         return settings
 
 
