@@ -111,12 +111,20 @@ class Message:
 class Recorder:
     """A subscriber to `#` that keeps every message and reconnects by itself."""
 
-    def __init__(self, port: int, topic: str = "#") -> None:
+    def __init__(
+        self, port: int, topic: str = "#", login: tuple[str, str] | None = None
+    ) -> None:
         self.messages: list[Message] = []
         self._condition = threading.Condition()
         self.client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+        if login is not None:
+            self.client.username_pw_set(*login)
         self.client.reconnect_delay_set(0.1, 1)
+        # Subscribed (acknowledged) = ready; set again after each reconnect.
+        self.subscribed = threading.Event()
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_disconnect = lambda *_: self.subscribed.clear()
         self.client.on_message = self._on_message
         self.client.connect_async("127.0.0.1", port)
         self.client.loop_start()

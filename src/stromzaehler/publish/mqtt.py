@@ -159,6 +159,7 @@ class MqttPublisher:
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         self._client, self._topics = client, topics
         self._sent = {}
@@ -218,6 +219,13 @@ class MqttPublisher:
             self.connection.last_error = f"connection lost: {reason}"
             log.warning("MQTT: connection to %s lost (%s); reconnecting",
                         self.connection.broker, reason)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        message = f"cannot reach the broker at {self.connection.broker}"
+        if self.connection.last_error != message:
+            log.warning("MQTT: %s; retrying with back-off", message)
+        self.connection.state = "disconnected"
+        self.connection.last_error = message
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         # A retained `online` is Home Assistant's old birth message: we published everything
