@@ -36,6 +36,7 @@ def test_every_check_reports_a_line(tmp_path):
         "free disk",
         "data folder",
         "port",
+        "MQTT broker",
     ]
     by_name = {r.name: r for r in results}
     assert by_name["camera"].ok and "640x480" in by_name["camera"].detail

@@ -146,6 +146,13 @@ def check_port(settings: Settings) -> CheckResult:
     return CheckResult("port", True, f"{port} is free")
 
 
+def check_mqtt(settings: Settings) -> CheckResult:
+    from .publish.probe import probe_broker
+
+    result = probe_broker(settings.mqtt)
+    return CheckResult("MQTT broker", result.ok, result.detail, result.fix)
+
+
 CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_camera,
     check_fps,
@@ -154,6 +161,7 @@ CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_disk,
     check_data_dir,
     check_port,
+    check_mqtt,
 )
 
 
