@@ -114,6 +114,7 @@ def test_mqtt_password_is_written_but_never_read_back(client, app, tmp_path):
     assert shown["password"] is None and shown["password_set"] is True
     assert "s3cret" not in client.get("/api/settings").text
     assert heard and heard[-1].mqtt.password == "s3cret"  # the publisher hears the change
+    assert (tmp_path / "data" / "settings.toml").stat().st_mode & 0o077 == 0  # owner only
 
 
 def test_bad_mqtt_topic_is_refused_with_the_key(client):

@@ -304,7 +304,10 @@ def save_ui_settings(data_dir: Path, changes: Mapping[str, Any]) -> None:
     current = read_toml(path) if path.is_file() else {}
     merged = _merge(current, changes)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(tomli_w.dumps(_without_none(merged)))
+    # Owner-only: the file may hold the MQTT broker's password.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(tomli_w.dumps(_without_none(merged)))
     os.replace(temporary, path)
 
 
