@@ -145,7 +145,6 @@ def discovery_payload(topics: Topics, device_name: str = "Stromzähler") -> dict
         "availability_topic": topics.availability,
         "payload_available": ONLINE,
         "payload_not_available": OFFLINE,
-        "qos": 1,
         "cmps": components,
     }
 
