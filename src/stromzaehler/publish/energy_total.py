@@ -30,6 +30,7 @@ from ..store.counters import CounterStore
 STATE_KEY = "publish.energy_total"
 # Effective readings taken per step; the rest comes on the next call.
 BATCH = 10_000
+END_OF_TIME = 2**62  # later than any reading: "the newest effective reading"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class EnergyTotal:
             state = self._state or self._load()
             while True:
                 if state is None:
-                    t, wh = self.counters.readings_before(2**62, 1)
+                    t, wh = self.counters.readings_before(END_OF_TIME, 1)
                     if t.size == 0:
                         return None
                     state = start_total(int(t[0]), int(wh[0]), self._replacements())
