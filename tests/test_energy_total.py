@@ -88,3 +88,15 @@ def test_store_backed_total_continues_across_a_recorded_replacement(tmp_path):
     CounterStore(store).add_replacement(1_030, 99_516_100, 0, 2_000, "new meter")
     store.add_reading(1_060, 200, 0.99, "camera")
     assert total.current().published_wh == 99_516_300
+
+
+def test_a_floor_from_elsewhere_is_held_until_the_counter_passes(tmp_path):
+    store = Store.open(tmp_path)
+    total = EnergyTotal(store, MODULUS)
+    assert not total.raise_floor(99_520_000)  # no reading yet: nothing to hold
+    store.add_reading(1_000, 99_516_000, 0.99, "camera")
+    assert total.raise_floor(99_520_000)
+    assert not total.raise_floor(99_519_000)
+    store.add_reading(1_060, 99_516_100, 0.99, "camera")
+    assert total.current().published_wh == 99_520_000
+    assert EnergyTotal(store, MODULUS).current().published_wh == 99_520_000  # kept

@@ -197,3 +197,19 @@ def test_broker_that_is_down_never_blocks_and_shows_in_the_state(store):
         assert publisher.state()["messages_published"] == 0
     finally:
         publisher.stop()
+
+
+def test_a_higher_retained_energy_on_the_broker_is_held_not_undercut(broker, store, recorder):
+    # The broker remembers 99520.000 kWh; the database (restored from an older backup) has
+    # 99516.000. Home Assistant must not see the value drop.
+    assert recorder.subscribed.wait(WAIT_S)
+    recorder.publish(TOPICS.energy, "99520.000", retain=True)
+    publisher = start_publisher(store, broker.port)
+    try:
+        recorder.wait_for(has(TOPICS.availability, "online"), "online")
+        store.add_reading(T0 + 60, 99_520_100, 0.99, "camera")
+        recorder.wait_for(has(TOPICS.energy, "99520.100"), "the counter passing the held value")
+        assert min(energies(recorder)) == 99520.0  # nothing below what the broker had
+        assert publisher.reader.total.current().published_wh == 99_520_100
+    finally:
+        publisher.stop()

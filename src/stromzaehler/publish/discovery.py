@@ -63,6 +63,11 @@ class Topics:
     def health(self) -> str:
         return f"{self.base}/health"
 
+    @property
+    def sync(self) -> str:
+        """The publisher's echo to itself (see mqtt.py: the retained energy check)."""
+        return f"{self.base}/sync"
+
 
 def _sensor(topics: Topics, key: str, name: str, state_topic: str, **extra: Any) -> dict:
     return {

@@ -8,7 +8,9 @@ is the meter's counter as stored (effective readings: corrections applied), cont
   meter's last value by what the new meter counts, so it stays "energy since the first meter";
 - across a **rollover** of the rollers (999999.9 -> 000000.0): the total goes on past it;
 - after a **correction** that lowers a reading already published (or voids it): the published
-  value is **held** until the counter passes it again; the increments are not invented.
+  value is **held** until the counter passes it again; the increments are not invented;
+- when the MQTT broker holds a **higher retained value** than the database (a database restored
+  from an older backup): the same hold, from that value (`raise_floor`).
 
 Without replacements and rollovers the total is what the meter shows. The state is kept in the
 store (key `publish.energy_total`), so a restart publishes the same value, not a lower one.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -110,6 +112,18 @@ class EnergyTotal:
                 ):
                     self.store.set_state(STATE_KEY, json.dumps(asdict(state)))
             return state
+
+    def raise_floor(self, published_wh: int) -> bool:
+        """Hold at least `published_wh` (a value already handed out elsewhere); True when that
+        raised the published value. Without a reading yet there is nothing to raise."""
+        self.current()
+        with self._lock:
+            state = self._state  # the newest, even if another thread moved it on meanwhile
+            if state is None or published_wh <= state.published_wh:
+                return False
+            self._state = replace(state, published_wh=published_wh)
+            self.store.set_state(STATE_KEY, json.dumps(asdict(self._state)))
+            return True
 
     def _load(self) -> TotalState | None:
         text = self.store.get_state(STATE_KEY)

@@ -12,12 +12,18 @@
   reconnect, so an older energy value can never arrive after a newer one; what a broker
   restart swallowed is replaced by the full publish on reconnect (the energy is a total, so
   the newest value carries everything before it).
+- Before the first publish after a connect the publisher reads its own retained energy back:
+  if the broker holds more than the database (restored from an older backup), the published
+  value holds there instead of dropping (Home Assistant would count a drop as a meter reset).
+  It knows the retained value has arrived when an echo it sent itself after subscribing comes
+  back (the broker keeps the order on one connection); SYNC_TIMEOUT_S is only a safety net.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -48,6 +54,7 @@ RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 120
 KEEPALIVE_S = 60
 STOP_TIMEOUT_S = 5.0
+SYNC_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -89,6 +96,11 @@ class MqttPublisher:
         self._full_needed = False
         self._sent: dict[str, str] = {}
         self._power_sent_at = 0.0
+        self._synced = False
+        self._sync_deadline = 0.0
+        self._sync_mid: int | None = None
+        self._sync_token = ""
+        self._broker_energy_wh = 0
 
     # control --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -161,8 +173,10 @@ class MqttPublisher:
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self._client, self._topics = client, topics
         self._sent = {}
+        self._broker_energy_wh = 0
         self.connection.state = "connecting"
         self.connection.broker = f"{settings.host}:{settings.port}"
         log.info("MQTT: connecting to %s (topics under %s)", self.connection.broker, topics.base)
@@ -199,8 +213,12 @@ class MqttPublisher:
             self.connection.last_error = message
             return
         topics = self._topics
+        self._synced = False
+        self._sync_deadline = time.monotonic() + SYNC_TIMEOUT_S
         if topics is not None:
-            client.subscribe(topics.ha_status, qos=1)
+            _, self._sync_mid = client.subscribe(
+                [(topics.ha_status, 1), (topics.energy, 1), (topics.sync, 0)]
+            )
         self._connected = True
         self._full_needed = True
         self.connection.state = "connected"
@@ -227,7 +245,35 @@ class MqttPublisher:
         self.connection.state = "disconnected"
         self.connection.last_error = message
 
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any],
+                      properties: Any) -> None:
+        topics = self._topics
+        if mid != self._sync_mid or topics is None:
+            return
+        if any(reason.is_failure for reason in reasons[1:]):
+            log.warning("MQTT: the broker does not let us read %s back; not checking the"
+                        " retained energy", topics.energy)
+            self._synced = True
+            self._wake.set()
+            return
+        # Delivered after the retained energy that the subscription brought.
+        self._sync_token = secrets.token_hex(8)
+        client.publish(topics.sync, self._sync_token, qos=0)
+
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        topics = self._topics
+        if topics is not None and message.topic == topics.sync:
+            if message.payload.decode(errors="replace") == self._sync_token:
+                self._synced = True
+                self._wake.set()
+            return
+        if topics is not None and message.topic == topics.energy:
+            # Only the retained value counts: live ones are our own publications echoed.
+            if message.retain:
+                with contextlib.suppress(ValueError):
+                    retained_wh = round(float(message.payload) * 1000)
+                    self._broker_energy_wh = max(self._broker_energy_wh, retained_wh)
+            return
         # A retained `online` is Home Assistant's old birth message: we published everything
         # on connect already. A fresh one means Home Assistant has just started.
         if message.payload == ONLINE.encode() and not message.retain:
@@ -240,6 +286,14 @@ class MqttPublisher:
         client, topics = self._client, self._topics
         if client is None or topics is None:
             return
+        if not self._synced and time.monotonic() < self._sync_deadline:
+            return  # the retained energy may still be on its way
+        if self._broker_energy_wh and self.reader.total.raise_floor(self._broker_energy_wh):
+            log.warning(
+                "MQTT: the broker holds %.3f kWh, more than the database: holding that value"
+                " until the counter passes it (database restored from an older backup?)",
+                self._broker_energy_wh / 1000,
+            )
         full, self._full_needed = self._full_needed, False
         readout = self.reader.read()
         if full:
