@@ -93,7 +93,7 @@ export async function mount(root, { showError, toast, requireLogin }) {
 function mqttCard(mqtt, state, { showError, toast, requireLogin }) {
   const text = (name, value, extra = {}) => h("input", { type: "text", name, value: value ?? "", autocomplete: "off", ...extra });
   const inputs = {
-    host: text("mqtt_host", mqtt.host, { placeholder: t("settings.mqttOff") }),
+    host: text("mqtt_host", mqtt.host, { placeholder: "homeassistant.local" }),
     port: h("input", { type: "number", name: "mqtt_port", min: 1, max: 65535, step: 1, value: mqtt.port }),
     username: text("mqtt_username", mqtt.username),
     password: h("input", { type: "password", name: "mqtt_password", autocomplete: "new-password",
