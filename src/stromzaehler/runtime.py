@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .config import Settings
@@ -94,10 +95,14 @@ def refresh_consumption_in_background(settings: Settings, store: Store) -> threa
 
 
 def start_publishing(
-    settings: Settings, store: Store, disc_loop: DiscLoop | None, app: FastAPI
+    settings: Settings,
+    store: Store,
+    disc_loop: DiscLoop | None,
+    app: FastAPI,
+    subscribe: Callable[[Callable[[Settings], None]], object],
 ) -> MqttPublisher:
     """The MQTT publisher (idle while mqtt.host is empty) and the store reader that it and
-    GET /metrics share; settings changes in the web interface reach the publisher at once."""
+    GET /metrics share; `subscribe(callback)` hands it every settings change at once."""
     from .publish.mqtt import MqttPublisher
     from .publish.readout import StoreReader
 
@@ -105,7 +110,7 @@ def start_publishing(
     publisher = MqttPublisher(settings.mqtt, reader)
     app.state.store_reader = reader
     app.state.mqtt = publisher
-    app.state.context.settings_listeners.append(publisher.reconfigure)
+    subscribe(publisher.reconfigure)
     publisher.start()
     return publisher
 
@@ -124,7 +129,9 @@ def serve(settings: Settings) -> None:
     service.start()
     if disc_loop is not None:
         disc_loop.start()
-    publisher = start_publishing(settings, store, disc_loop, app)
+    publisher = start_publishing(
+        settings, store, disc_loop, app, app.state.context.settings_listeners.append
+    )
     log.info(
         "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
