@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_apt_packages python3-venv chromium python3-opencv python3-numpy openscad
+ensure_apt_packages python3-venv chromium python3-opencv python3-numpy openscad \
+    mosquitto mosquitto-clients
 
 ensure_venv .venv python3
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[pc,test]'

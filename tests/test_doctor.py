@@ -38,6 +38,7 @@ def test_every_check_reports_a_line(tmp_path):
         "data folder",
         "database",
         "port",
+        "MQTT broker",
     ]
     by_name = {r.name: r for r in results}
     assert by_name["camera"].ok and "640x480" in by_name["camera"].detail

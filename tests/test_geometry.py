@@ -15,6 +15,7 @@ from stromzaehler.geometry import (
     wh_per_step,
     wh_to_steps,
 )
+from stromzaehler.web.errors import detail_text
 
 from .test_web_api import client, data_dir, login, store  # noqa: F401 (fixtures)
 
@@ -46,4 +47,4 @@ def test_the_setup_page_refuses_decimals_the_cli_refuses(client):  # noqa: F811
     response = client.put("/api/setup/geometry", headers=login(client),
                           json={"digit_boxes": boxes, "decimals": 3, "disc_window": None})
     assert response.status_code == 422
-    assert "decimals (3) must be fewer than the rollers (3)" in response.json()["detail"]
+    assert "decimals (3) must be fewer than the rollers (3)" in detail_text(response.json())

@@ -125,6 +125,17 @@ def test_settings_show_only_the_editable_fields(client):
         "gate": {"max_power_w": 20000.0},
         "storage": {"rejected_frames_kept": 500},
         "auth": {"open_read": True},
+        "mqtt": {
+            "host": "",
+            "port": 1883,
+            "username": "",
+            "password": None,
+            "password_set": False,
+            "tls": False,
+            "base_topic": "stromzaehler",
+            "discovery_prefix": "homeassistant",
+            "client_id": "",
+        },
     }
 
 

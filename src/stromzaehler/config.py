@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# The meter's shapes live with its arithmetic; settings build them (imported from here too).
+from .geometry import REFERENCE_DIGIT_BOXES, REFERENCE_DISC_WINDOW, Box, MeterGeometry
 
 ENV_PREFIX = "STROMZAEHLER_"
 # Changes made in the web interface live here, inside the data folder (the Pi's /etc is
@@ -25,42 +27,6 @@ UI_SETTINGS_NAME = "settings.toml"
 
 class ConfigError(ValueError):
     """A setting has a value that is not allowed; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class Box:
-    """Pixel rectangle: top-left corner and size."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def as_list(self) -> list[int]:
-        return [self.x, self.y, self.w, self.h]
-
-
-@dataclass(frozen=True)
-class MeterGeometry:
-    """Where the rollers and the disc are in the camera frame, and how to read them."""
-
-    digit_boxes: tuple[Box, ...]
-    decimals: int = 1
-    disc_window: Box | None = None
-    revolutions_per_kwh: float = 75.0
-
-
-# Measured on ../shared/reference/meter-0995160.png (640x480 Pi camera V1.3 frame).
-REFERENCE_DIGIT_BOXES: tuple[tuple[int, int, int, int], ...] = (
-    (19, 166, 46, 84),
-    (109, 166, 46, 84),
-    (200, 168, 46, 84),
-    (292, 169, 46, 84),
-    (384, 169, 46, 84),
-    (479, 170, 46, 84),
-    (576, 171, 46, 84),
-)
-REFERENCE_DISC_WINDOW = (262, 355, 138, 52)
 
 
 def _box_list(value: Any) -> list[int]:
@@ -213,6 +179,34 @@ class PvSettings(_Section):
     longitude: float | None = Field(None, ge=-180, le=180, description="PV planner: the house")
 
 
+class MqttSettings(_Section):
+    """MQTT publishing for Home Assistant (publish/mqtt.py); an empty host switches it off."""
+
+    host: str = Field("", description="MQTT broker host name or address; empty = off")
+    port: int = Field(1883, ge=1, le=65535, description="broker port (8883 is usual with TLS)")
+    username: str = Field("", description="login at the broker; empty = anonymous")
+    password: str = Field("", description="password at the broker")
+    tls: bool = Field(False, description="encrypt the connection (system CA certificates)")
+    base_topic: str = Field("stromzaehler", description="prefix of the state topics")
+    discovery_prefix: str = Field("homeassistant", description="Home Assistant discovery prefix")
+    client_id: str = Field("", description="MQTT client id; empty = a random one per start")
+
+    @field_validator("host", "username", "password", "client_id", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        # An empty STROMZAEHLER_MQTT_HOST= arrives as None (see _env_value): off, not an error.
+        return "" if value is None else value
+
+    @field_validator("base_topic", "discovery_prefix")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if not value or value.startswith("/") or value.endswith("/"):
+            raise ValueError("must be a topic such as stromzaehler (no leading or trailing /)")
+        if any(char in value for char in "+#\0"):
+            raise ValueError("must not contain the wildcards + or #")
+        return value
+
+
 class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
@@ -224,6 +218,7 @@ class Settings(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     pv: PvSettings = Field(default_factory=PvSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
 
 
 SECTIONS: dict[str, type[_Section]] = {
@@ -316,7 +311,10 @@ def save_ui_settings(data_dir: Path, changes: Mapping[str, Any]) -> None:
     current = read_toml(path) if path.is_file() else {}
     merged = _merge(current, changes)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(tomli_w.dumps(_without_none(merged)))
+    # Owner-only: the file may hold the MQTT broker's password.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(tomli_w.dumps(_without_none(merged)))
     os.replace(temporary, path)
 
 

@@ -3,15 +3,53 @@
 One owner for the rules every face and stage used to write down for itself: how many Wh one
 step of the last roller is, after which value the rollers wrap, the roller digits of a counter
 value, the counter from what the owner typed, and which roller/decimal combinations exist.
-Pure: no settings, no I/O.
+Also the shapes: the boxes of the rollers and the disc window (MeterGeometry), which the
+settings build. Pure: no settings, no I/O.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 MAX_DECIMALS = 3  # a step is at least 1 Wh: counters are integer Wh (invariant 4)
 MAX_ROLLERS = 12
+
+
+@dataclass(frozen=True)
+class Box:
+    """Pixel rectangle: top-left corner and size."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+@dataclass(frozen=True)
+class MeterGeometry:
+    """Where the rollers and the disc are in the camera frame, and how to read them."""
+
+    digit_boxes: tuple[Box, ...]
+    decimals: int = 1
+    disc_window: Box | None = None
+    revolutions_per_kwh: float = 75.0
+
+
+# Measured on ../shared/reference/meter-0995160.png (640x480 Pi camera V1.3 frame).
+REFERENCE_DIGIT_BOXES: tuple[tuple[int, int, int, int], ...] = (
+    (19, 166, 46, 84),
+    (109, 166, 46, 84),
+    (200, 168, 46, 84),
+    (292, 169, 46, 84),
+    (384, 169, 46, 84),
+    (479, 170, 46, 84),
+    (576, 171, 46, 84),
+)
+REFERENCE_DISC_WINDOW = (262, 355, 138, 52)
 
 
 class GeometryError(ValueError):

@@ -34,7 +34,7 @@ NamedCheck = tuple[str, Check]
 
 
 class CaptureHealth(Protocol):
-    """What the capture loop reports (stromzaehler.service.Health)."""
+    """What the capture loop reports (capture.loop.Health)."""
 
     started_at_utc: float
     last_error: str | None
@@ -146,3 +146,16 @@ def standard_checks(
 def status_only(report: dict[str, Any]) -> dict[str, Any]:
     """What a client without a session sees when reading is not open (auth.open_read=false)."""
     return {"status": report["status"]}
+
+
+def publisher_check(state: Callable[[], dict[str, Any]]) -> Check:
+    """A publisher (MQTT) that is switched on but not connected: degraded, readings go on."""
+
+    def check() -> Finding | None:
+        current = state()
+        if current.get("state") in {"refused", "disconnected", "failed"}:
+            error = current.get("last_error") or current["state"]
+            return Finding("degraded", f"publisher disconnected: {error}")
+        return None
+
+    return check

@@ -22,6 +22,11 @@ from .store.checks import UnusableDataError
 if TYPE_CHECKING:
     from .analytics.upkeep import UpkeepWorker
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .publish.mqtt import MqttPublisher
+
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +90,27 @@ def start_upkeep(current: Callable[[], Settings], store: Store) -> UpkeepWorker:
     return worker
 
 
+def start_publishing(
+    settings: Settings,
+    store: Store,
+    disc_loop: DiscLoop | None,
+    app: FastAPI,
+    subscribe: Callable[[Callable[[Settings], None]], object],
+) -> MqttPublisher:
+    """The MQTT publisher (idle while mqtt.host is empty) and the store reader that it and
+    GET /metrics share; `subscribe(callback)` hands it every settings change at once."""
+    from .publish.mqtt import MqttPublisher
+    from .publish.readout import StoreReader
+
+    reader = StoreReader(store, settings, disc_loop)
+    publisher = MqttPublisher(settings.mqtt, reader)
+    app.state.store_reader = reader
+    app.state.mqtt = publisher
+    subscribe(publisher.reconfigure)
+    publisher.start()
+    return publisher
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -114,6 +140,7 @@ def serve(settings: Settings) -> None:
     service.start()
     if disc_loop is not None:
         disc_loop.start()
+    publisher = start_publishing(settings, store, disc_loop, app, hub.subscribe)
     log.info(
         "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
@@ -140,6 +167,7 @@ def serve(settings: Settings) -> None:
     finally:
         upkeep.stop()
         backups.stop()
+        publisher.stop()  # says `offline` to the broker
         if disc_loop is not None:
             disc_loop.stop()  # before the service closes the light they share
         service.stop()

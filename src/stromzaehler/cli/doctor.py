@@ -171,6 +171,13 @@ def check_aiming(settings: Settings) -> CheckResult:
     return CheckResult("aiming", *aim_on_camera(settings))
 
 
+def check_mqtt(settings: Settings) -> CheckResult:
+    from ..publish.probe import probe_broker
+
+    result = probe_broker(settings.mqtt)
+    return CheckResult("MQTT broker", result.ok, result.detail, result.fix)
+
+
 CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_camera,
     check_fps,
@@ -181,6 +188,7 @@ CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_data_dir,
     check_database,
     check_port,
+    check_mqtt,
 )
 
 

@@ -14,7 +14,7 @@ from ..analytics.query import QueryContext
 from ..capture.loop import CaptureService
 from ..clock import iso_utc
 from ..config import Settings
-from ..health_checks import Finding, evaluate, standard_checks, status_only
+from ..health_checks import Finding, evaluate, publisher_check, standard_checks, status_only
 from ..store import Store
 from .deps import (
     AppContext,
@@ -28,6 +28,7 @@ from .deps import (
     require_user,
 )
 from .params import parse_range
+from .publish_deps import publisher_state
 
 MJPEG_BOUNDARY = "stromzaehlerframe"
 STREAM_POLL_S = 0.2
@@ -38,7 +39,9 @@ router = APIRouter(prefix="/api", tags=["live"])
 
 @router.get("/health")
 def health(
-    context: AppContext = Depends(get_context), session: Session | None = Depends(current_session)
+    request: Request,
+    context: AppContext = Depends(get_context),
+    session: Session | None = Depends(current_session),
 ) -> dict:
     """Status (ok, degraded, failing) with its reasons; with auth.open_read = false a client
     without a session sees the status only."""
@@ -73,6 +76,7 @@ def health(
             settings.capture.interval_s / (context.service.speed if context.service else 1.0),
             settings.capture.require_clock_sync,
         ),
+        ("publisher", publisher_check(lambda: publisher_state(request.app.state))),
     ]
     status, reasons = evaluate(checks)
     report = {
@@ -83,6 +87,7 @@ def health(
         "readings": facts.get("readings"),
         "frames": facts.get("frames", {}),
         "database_bytes": facts.get("database_bytes"),
+        "mqtt": publisher_state(request.app.state),
         "clock_note": getattr(context.service.handler, "clock_note", None)
         if context.service
         else None,

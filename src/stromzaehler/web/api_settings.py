@@ -18,16 +18,34 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "gate": ("max_power_w",),
     "storage": ("rejected_frames_kept",),
     "auth": ("open_read",),
+    "mqtt": (
+        "host",
+        "port",
+        "username",
+        "password",
+        "tls",
+        "base_topic",
+        "discovery_prefix",
+        "client_id",
+    ),
 }
+# Changed here but never sent back (GET /api/settings may be open on the LAN): the answer
+# holds null and `<key>_set` says whether one is stored.
+WRITE_ONLY: dict[str, tuple[str, ...]] = {"mqtt": ("password",)}
 
 router = APIRouter(prefix="/api", tags=["settings"])
 
 
 def editable_settings(settings: Settings) -> dict[str, dict[str, Any]]:
     dumped = settings.model_dump(mode="json")
-    return {
+    shown = {
         section: {key: dumped[section][key] for key in keys} for section, keys in EDITABLE.items()
     }
+    for section, keys in WRITE_ONLY.items():
+        for key in keys:
+            shown[section][f"{key}_set"] = bool(shown[section][key])
+            shown[section][key] = None
+    return shown
 
 
 def check_editable(changes: Any) -> dict[str, dict[str, Any]]:

@@ -23,6 +23,7 @@ from . import (
     api_backup,
     api_consumption,
     api_live,
+    api_metrics,
     api_power,
     api_pv,
     api_review,
@@ -94,6 +95,7 @@ def create_app(
         api_aim.router,
         api_pv.router,
         api_backup.router,
+        api_metrics.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -1,12 +1,14 @@
 // Settings: interval, light, time zone, maximum power, kept frame images, open reading;
-// password change; login and logout; language.
+// MQTT / Home Assistant; password change; login and logout; language.
 
 import { get, logout, onSessionChange, post, put, session } from "../api.js";
 import { field, h } from "../dom.js";
 import { lang, t } from "../i18n.js";
 
 export async function mount(root, { showError, toast, requireLogin }) {
-  const [settings, zones] = await Promise.all([get("/api/settings"), get("/api/settings/timezones")]);
+  const [settings, zones, health] = await Promise.all([
+    get("/api/settings"), get("/api/settings/timezones"), get("/api/health"),
+  ]);
   const inputs = {
     interval: h("input", { type: "number", name: "interval_s", min: 1, max: 3600, step: "any", value: settings.capture.interval_s }),
     light: h("input", { type: "checkbox", name: "light_enabled", checked: settings.light.enabled }),
@@ -44,6 +46,8 @@ export async function mount(root, { showError, toast, requireLogin }) {
       showError(error);
     }
   });
+
+  const mqttForm = mqttCard(settings.mqtt, health.mqtt, { showError, toast, requireLogin });
 
   const oldPassword = h("input", { type: "password", name: "old_password", autocomplete: "current-password", required: true });
   const newPassword = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true });
@@ -105,6 +109,57 @@ export async function mount(root, { showError, toast, requireLogin }) {
   renderSession();
   const unsubscribe = onSessionChange(renderSession);
 
-  root.append(h("div", { class: "grid two" }, form, h("div", {}, account, passwordForm, backup)));
+  root.append(h("div", { class: "grid two" }, h("div", {}, form, mqttForm), h("div", {}, account, passwordForm, backup)));
   return unsubscribe;
+}
+
+// The broker for Home Assistant: an empty host switches publishing off. The password is never
+// shown; left empty it stays as it is.
+function mqttCard(mqtt, state, { showError, toast, requireLogin }) {
+  const text = (name, value, extra = {}) => h("input", { type: "text", name, value: value ?? "", autocomplete: "off", ...extra });
+  const inputs = {
+    host: text("mqtt_host", mqtt.host, { placeholder: "homeassistant.local" }),
+    port: h("input", { type: "number", name: "mqtt_port", min: 1, max: 65535, step: 1, value: mqtt.port }),
+    username: text("mqtt_username", mqtt.username),
+    password: h("input", { type: "password", name: "mqtt_password", autocomplete: "new-password",
+      placeholder: mqtt.password_set ? t("settings.mqttPasswordKept") : "" }),
+    tls: h("input", { type: "checkbox", name: "mqtt_tls", checked: mqtt.tls }),
+    baseTopic: text("mqtt_base_topic", mqtt.base_topic),
+    prefix: text("mqtt_discovery_prefix", mqtt.discovery_prefix),
+    clientId: text("mqtt_client_id", mqtt.client_id),
+  };
+  const status = state && state.state !== "off"
+    ? t("settings.mqttState", { state: state.state, error: state.last_error || "" })
+    : t("settings.mqttOff");
+  const form = h("form", { class: "card", id: "mqtt-form" },
+    h("h2", {}, t("settings.mqtt")),
+    h("p", { class: "note", id: "mqtt-state" }, status),
+    field(t("settings.mqttHost"), inputs.host),
+    field(t("settings.mqttPort"), inputs.port),
+    field(t("settings.mqttUsername"), inputs.username),
+    field(t("settings.mqttPassword"), inputs.password),
+    h("label", { class: "field inline" }, inputs.tls, "TLS"),
+    field(t("settings.mqttBaseTopic"), inputs.baseTopic),
+    field(t("settings.mqttPrefix"), inputs.prefix),
+    field(t("settings.mqttClientId"), inputs.clientId),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, t("common.save"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!(await requireLogin())) return;
+    const change = {
+      host: inputs.host.value.trim(), port: Number(inputs.port.value), username: inputs.username.value,
+      tls: inputs.tls.checked, base_topic: inputs.baseTopic.value.trim(),
+      discovery_prefix: inputs.prefix.value.trim(), client_id: inputs.clientId.value.trim(),
+    };
+    if (inputs.password.value) change.password = inputs.password.value;
+    try {
+      await put("/api/settings", { mqtt: change });
+      inputs.password.value = "";
+      toast(t("common.saved"));
+    } catch (error) {
+      showError(error);
+    }
+  });
+  return form;
 }
