@@ -28,6 +28,8 @@ from .deps import get_settings, require_reader, require_user
 PVGIS_FILE = "pv_weather.csv"  # in the data folder
 
 router = APIRouter(prefix="/api/pv", tags=["pv"], dependencies=[Depends(require_reader)])
+# The upload is the one body larger than a small JSON object (BodyLimit in app.py).
+WEATHER_PATH = "/api/pv/weather"
 
 
 def worker(request: Request) -> PlannerWorker:
@@ -128,7 +130,7 @@ def pvgis_path(settings: Settings) -> Path:
     return Path(settings.storage.data_dir) / PVGIS_FILE
 
 
-@router.put("/weather", dependencies=[Depends(require_user)])
+@router.put(WEATHER_PATH.removeprefix(router.prefix), dependencies=[Depends(require_user)])
 async def upload_weather(request: Request, settings: Settings = Depends(get_settings)
                          ) -> dict[str, Any]:
     """Store a PVGIS TMY CSV (as PVGIS exports it) for `weather=pvgis`; 413 when too large,

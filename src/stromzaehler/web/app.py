@@ -100,6 +100,7 @@ def create_app(
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(CompressExceptStreams)
-    app.add_middleware(BodyLimit)  # added last: the outermost, before anything reads a body
+    # Added last: the outermost, before anything reads a body. The PVGIS upload has its own cap.
+    app.add_middleware(BodyLimit, limits={api_pv.WEATHER_PATH: api_pv.MAX_PVGIS_BYTES})
     install_error_handlers(app)
     return app
