@@ -18,6 +18,7 @@ import numpy as np
 from .clock import clock_synchronised
 from .config import Settings
 from .gate import Gate
+from .setup_confirmation import SETUP_UNCONFIRMED
 from .sources import Frame
 from .store import Reading, Store
 
@@ -54,7 +55,10 @@ class FrameHandler:
         keep_rejected: int = 500,
         require_clock_sync: bool = False,
         clock_ok: Callable[[], bool | None] = clock_synchronised,
+        first_reading_allowed: Callable[[str], bool] = lambda source: True,
     ) -> None:
+        """`first_reading_allowed(frame_source)`: whether a reading may be stored while the
+        store holds none (see setup_confirmation)."""
         self.store = store
         self.recognizer = recognizer
         self.gate = gate
@@ -62,6 +66,7 @@ class FrameHandler:
         self.keep_rejected = keep_rejected
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
+        self.first_reading_allowed = first_reading_allowed
         self._last_image: np.ndarray | None = None
         if gate is not None:
             gate.restore(store.recent_readings(RESTORED_READINGS))
@@ -69,15 +74,21 @@ class FrameHandler:
     @classmethod
     def for_settings(cls, store: Store, settings: Settings) -> FrameHandler:
         from .recognizer import Recognizer, make_gate
+        from .setup_confirmation import SetupConfirmation
 
         data_dir = settings.storage.data_dir
+        recognizer = Recognizer(settings, data_dir)
+        confirmation = SetupConfirmation(data_dir)
         return cls(
             store,
-            Recognizer(settings, data_dir),
+            recognizer,
             make_gate(settings),
             frames_dir=data_dir / "frames",
             keep_rejected=settings.storage.rejected_frames_kept,
             require_clock_sync=settings.capture.require_clock_sync,
+            first_reading_allowed=lambda source: confirmation.allows_first_reading(
+                recognizer.settings.meter.geometry(), source
+            ),
         )
 
     def reconfigure(self, settings: Settings) -> None:
@@ -134,6 +145,9 @@ class FrameHandler:
         clock_problem = self._clock_problem(t_utc, last)
         if clock_problem:
             return Outcome(status="rejected", reason=clock_problem, **read)
+        if last is None and result.reason is None and not self.first_reading_allowed(frame.source):
+            # Kept out of the gate, so these frames cannot confirm a first reading later.
+            return Outcome(status="rejected", reason=SETUP_UNCONFIRMED, **read)
         decision = self.gate.check(result, t_utc)
         if not decision.accepted:
             return Outcome(status="rejected", reason=decision.reason, **read)

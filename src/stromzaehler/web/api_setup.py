@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..config import ConfigError, MeterSettings, Settings
 from ..service import CaptureService
+from ..setup_confirmation import SetupConfirmation
 from .api_live import iso_utc
 from .deps import (
     AppContext,
@@ -93,6 +94,8 @@ def save_geometry(body: dict[str, Any], context: AppContext = Depends(get_contex
         settings = context.update_settings({"meter": geometry_view(meter)})
     except ConfigError as error:
         raise HTTPException(422, str(error)) from None
+    # Saving the boxes on a frame of this camera is the owner's word that they sit right.
+    SetupConfirmation(settings.storage.data_dir).confirm(settings.meter.geometry(), "boxes")
     return geometry_view(settings.meter)
 
 

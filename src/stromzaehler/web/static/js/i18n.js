@@ -65,6 +65,8 @@ const TEXTS = {
     "reason.clock": "clock not plausible", "reason.clock_backwards": "clock went backwards",
     "reason.clock_unsynchronised": "clock not synchronised", "reason.decreasing": "less than the last reading",
     "reason.too_fast": "more power than plausible", "reason.unconfirmed": "jump not confirmed yet",
+    "reason.rollers_disagree": "the rollers contradict each other (do the boxes sit right?)",
+    "reason.setup_unconfirmed": "first reading not stored yet: save the boxes on the Set-up page or type the reading the meter shows there",
   },
   de: {
     "app.title": "Stromzähler",
@@ -130,6 +132,8 @@ const TEXTS = {
     "reason.clock": "Uhrzeit nicht plausibel", "reason.clock_backwards": "Uhr lief rückwärts",
     "reason.clock_unsynchronised": "Uhr nicht synchronisiert", "reason.decreasing": "kleiner als der letzte Stand",
     "reason.too_fast": "mehr Leistung als plausibel", "reason.unconfirmed": "Sprung noch nicht bestätigt",
+    "reason.rollers_disagree": "die Ziffernrollen widersprechen sich (sitzen die Kästchen richtig?)",
+    "reason.setup_unconfirmed": "noch kein erster Stand gespeichert: Kästchen in der Einrichtung speichern oder dort den angezeigten Zählerstand eintippen",
   },
 };
 
