@@ -36,7 +36,7 @@ MAX_PER_DIGIT_AND_ROLLER = 3
 ORIGINS = ("teach", "review", "auto")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds an image
 class StoredSample:
     sample: Sample
     origin: str  # teach | review | auto

@@ -49,7 +49,7 @@ VETO_CONFIDENCE_FACTOR = 0.25
 FULLY_CONNECTED_TYPES = ("InnerProduct", "Gemm", "MatMul")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds an image
 class Sample:
     """One labelled crop of this meter: BGR uint8 (any size), the digit 0-9 it shows, and the
     roller it came from (-1 when unknown, e.g. crops from a CSV)."""
