@@ -166,14 +166,26 @@ class AdaptedDigitModel:
 
     def read(self, crops: Sequence[np.ndarray]) -> list[DigitReading]:
         probs, features = self._reader.run(crops)
-        values, confidences = decode_probs(probs)
-        digits = name_digits(values, confidences, self.min_confidence)
-        vetoed = veto(digits, self.prototypes.similarities(features), self.margin)
-        return [
-            DigitReading(
-                digit=None if no else d,
-                value=float(v),
-                confidence=float(c) * (VETO_CONFIDENCE_FACTOR if no else 1.0),
-            )
-            for d, v, c, no in zip(digits, values, confidences, vetoed, strict=True)
-        ]
+        return adapted_answers(probs, features, self.prototypes, self.min_confidence, self.margin)
+
+
+def adapted_answers(
+    probs: np.ndarray,
+    features: np.ndarray,
+    prototypes: Prototypes,
+    min_confidence: float,
+    margin: float = VETO_MARGIN,
+) -> list[DigitReading]:
+    """The generic answers of (N, 100) probabilities, with the digits this meter's
+    prototypes veto turned into "not read"."""
+    values, confidences = decode_probs(probs)
+    digits = name_digits(values, confidences, min_confidence)
+    vetoed = veto(digits, prototypes.similarities(features), margin)
+    return [
+        DigitReading(
+            digit=None if no else d,
+            value=float(v),
+            confidence=float(c) * (VETO_CONFIDENCE_FACTOR if no else 1.0),
+        )
+        for d, v, c, no in zip(digits, values, confidences, vetoed, strict=True)
+    ]
