@@ -133,11 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _area_registrations() -> list[Any]:
     """Subcommands that live with their area (simulator, recognition, analytics)."""
+    from .adaptation_cli import register as register_adaptation
     from .analytics.cli import register as register_analytics
     from .recognition.cli import register as register_recognition
     from .simulator.cli import register as register_simulator
 
-    return [register_simulator, register_recognition, register_analytics]
+    return [register_simulator, register_recognition, register_analytics, register_adaptation]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

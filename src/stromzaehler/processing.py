@@ -23,6 +23,7 @@ from .sources import Frame
 from .store import Reading, Store
 
 if TYPE_CHECKING:
+    from .recognition.reading import FrameReading
     from .recognizer import Recognizer
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,11 @@ class FrameHandler:
         require_clock_sync: bool = False,
         clock_ok: Callable[[], bool | None] = clock_synchronised,
         first_reading_allowed: Callable[[str], bool] = lambda source: True,
+        on_read: Callable[[int, np.ndarray, FrameReading, bool], None] | None = None,
     ) -> None:
         """`first_reading_allowed(frame_source)`: whether a reading may be stored while the
-        store holds none (see setup_confirmation)."""
+        store holds none (see setup_confirmation). `on_read(t_utc, image, reading, accepted)`
+        sees every frame the reader read (the adaptation collects its samples there)."""
         self.store = store
         self.recognizer = recognizer
         self.gate = gate
@@ -67,7 +70,9 @@ class FrameHandler:
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
         self.first_reading_allowed = first_reading_allowed
+        self.on_read = on_read
         self._last_image: np.ndarray | None = None
+        self._last_result: FrameReading | None = None
         if gate is not None:
             gate.restore(store.recent_readings(RESTORED_READINGS))
 
@@ -89,6 +94,7 @@ class FrameHandler:
             first_reading_allowed=lambda source: confirmation.allows_first_reading(
                 recognizer.settings.meter.geometry(), source
             ),
+            on_read=recognizer.observe,
         )
 
     def reconfigure(self, settings: Settings) -> None:
@@ -107,6 +113,11 @@ class FrameHandler:
     def handle(self, frame: Frame) -> Outcome:
         t_utc = int(frame.captured_at_utc)
         outcome = self._judge(frame, t_utc)
+        if self.on_read is not None and self._last_result is not None:
+            try:
+                self.on_read(t_utc, frame.image, self._last_result, outcome.status == "accepted")
+            except Exception:  # learning is extra: it must never cost a reading
+                log.exception("collecting adaptation samples failed")
         image_path = self._keep_image(frame, t_utc) if outcome.status == "rejected" else None
         frame_id = self.store.log_frame(
             t_utc,
@@ -124,6 +135,7 @@ class FrameHandler:
 
     def _judge(self, frame: Frame, t_utc: int) -> Outcome:
         self._last_image = frame.image
+        self._last_result = None
         if self.recognizer is None or self.gate is None:
             return Outcome(status="unread")
         last = self.store.last_reading()
@@ -132,6 +144,7 @@ class FrameHandler:
             self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
         reader = self.recognizer.reader
         result = reader.read(frame.image, previous_wh=last.counter_wh if last else None)
+        self._last_result = result
         read = {
             "reading": result.reading,
             "counter_wh": result.counter_wh,
