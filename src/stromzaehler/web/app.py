@@ -17,6 +17,7 @@ from ..disc_loop import DiscLoop
 from ..service import CaptureService
 from ..store import Store
 from . import (
+    api_adaptation,
     api_auth,
     api_consumption,
     api_live,
@@ -77,6 +78,7 @@ def create_app(
         api_setup.router,
         api_review.router,
         api_power.router,
+        api_adaptation.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
