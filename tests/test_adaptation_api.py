@@ -10,7 +10,7 @@ from stromzaehler.processing import FrameHandler
 from stromzaehler.service import CaptureService
 from stromzaehler.web.api_auth import set_password
 from stromzaehler.web.app import create_app
-from tests.test_web_api import PASSWORD, StillSource, frame_image, login
+from tests.test_web_api import PASSWORD, StillSource, frame_image, login, rejected_frame
 
 
 def make_client(data_dir, store) -> TestClient:
@@ -53,3 +53,20 @@ def test_teach_checks_the_reader_keeps_samples_and_can_be_reset(tmp_path, refere
     unclear = client.post("/api/adaptation/teach", json={"reading": "9.9.9"}, headers=headers)
     assert unclear.status_code == 422
     assert client.delete("/api/adaptation", headers=headers).json()["samples"] == 0
+
+
+def test_a_correction_in_review_becomes_samples(tmp_path):
+    from stromzaehler.store import Store
+
+    data = tmp_path / "data"
+    store = Store.open(data)
+    client = make_client(data, store)
+    headers = login(client)
+    frame_id = rejected_frame(store, data)
+    response = client.post(
+        f"/api/frames/{frame_id}/correction", json={"reading": "099"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    state = client.get("/api/adaptation").json()
+    assert state["per_origin"]["review"] == 3
+    assert state["per_digit"]["0"] == 1 and state["per_digit"]["9"] == 2

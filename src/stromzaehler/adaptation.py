@@ -154,6 +154,18 @@ def teach(
     return TeachResult(digits, first.reading, first.reason, mismatches, len(samples), confirmed)
 
 
+def samples_from_correction(
+    crops: Sequence[np.ndarray], values: Sequence[float | None], digits: str
+) -> list[Sample]:
+    """Samples from a frame the owner corrected in Review: the crops of the rollers the reader
+    saw close to a digit (`values`, None when unknown), labelled with the corrected digits."""
+    return [
+        Sample(crop, int(digit), roller)
+        for roller, (crop, value, digit) in enumerate(zip(crops, values, digits, strict=False))
+        if value is not None and abs(value - round(value)) <= TEACH_SAMPLE_TOLERANCE
+    ]
+
+
 class SampleCollector:
     """Collects samples from accepted readings that the next accepted reading confirmed."""
 

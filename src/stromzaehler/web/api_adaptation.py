@@ -9,6 +9,7 @@ routes: the web layer holds no OpenCV code).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -21,6 +22,7 @@ from .api_setup import live_image
 from .deps import AppContext, get_context, get_service, require_reader, require_user
 
 router = APIRouter(prefix="/api/adaptation", tags=["setup"])
+log = logging.getLogger(__name__)
 
 
 class Teach(BaseModel):
@@ -99,3 +101,29 @@ def reset(context: AppContext = Depends(get_context)) -> dict:
     if recognizer is not None:
         recognizer.rebuild()
     return adaptation_view(context)
+
+
+def learn_from_correction(context: AppContext, frame: Any, digits: str) -> int:
+    """Keep the crops of a frame corrected in Review as samples (labelled with the corrected
+    digits); the number kept. Learning is extra: any trouble is logged, never raised."""
+    from ..adaptation import samples_from_correction
+    from ..adaptation_store import AdaptationStore
+    from .frame_images import cut_box, read_image
+
+    if not frame.image_path or not frame.boxes:
+        return 0
+    try:
+        image = read_image(frame.image_path)
+        crops = [cut_box(image, box) for box in frame.boxes]
+        values = [d.get("value") for d in (frame.digits or [])]
+        samples = samples_from_correction(crops, values, digits)
+        if samples:
+            geometry = context.settings.meter.geometry()
+            AdaptationStore(context.settings.storage.data_dir).add(geometry, samples, "review")
+            recognizer = _recognizer(context.service)
+            if recognizer is not None:
+                recognizer.rebuild()
+        return len(samples)
+    except Exception:
+        log.exception("keeping the corrected frame's crops as samples failed")
+        return 0

@@ -24,8 +24,9 @@ from ..analytics.events import MANUAL_SOURCE, EventError, add_manual_reading
 from ..analytics.series import counter_modulus_wh
 from ..config import Settings
 from ..store import FrameRecord, Reading, Store
+from .api_adaptation import learn_from_correction
 from .api_live import iso_utc
-from .deps import get_settings, get_store, require_reader, require_user
+from .deps import AppContext, get_context, get_settings, get_store, require_reader, require_user
 from .frame_images import ImageError, cut_box, encode_png, read_image
 
 CORRECTED, UNREADABLE = "corrected", "unreadable"
@@ -221,6 +222,7 @@ def correct(
     body: Correction,
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),
+    context: AppContext = Depends(get_context),
 ) -> dict:
     frame = get_frame(store, frame_id)
     if frame.status == CORRECTED:
@@ -238,6 +240,9 @@ def correct(
     except EventError as error:
         raise HTTPException(422, str(error)) from None
     store.set_frame_status(frame_id, CORRECTED, frame.reason)
+    # The owner's correction teaches the reader this meter's digits (issue 14).
+    digits = roller_digits(counter_wh, rollers, settings.meter.decimals)
+    learn_from_correction(context, frame, digits)
     return frame_view(get_frame(store, frame_id), store, settings)
 
 
