@@ -110,3 +110,27 @@ def test_samples_come_from_readings_a_later_reading_confirmed(tmp_path):
     assert not collector.observe(1240, _reading("0995170", other), crops, accepted=True)
     assert not collector.observe(1300, _reading("0995160", values), crops, accepted=True)
     assert not collector.observe(9000, _reading("0995170", other), crops, accepted=True)
+
+
+def test_the_service_collects_samples_from_confirmed_readings(tmp_path):
+    from stromzaehler.processing import FrameHandler
+    from stromzaehler.sources import Frame
+    from stromzaehler.sources.simulated import SimulatedSource
+    from stromzaehler.store import Store
+
+    settings = load_settings(environ={}, overrides={"storage": {"data_dir": str(tmp_path)}})
+    store = Store.open(tmp_path)
+    handler = FrameHandler.for_settings(store, settings)
+    start = 1_780_000_020
+    meter = SimulatedSource(start_utc=start).meter
+    statuses = []
+    for i in range(8):
+        image, _ = meter.frame_at(start + 60 * i)
+        statuses.append(handler.handle(Frame(image, start + 60 * i, "simulated")).status)
+    assert statuses.count("accepted") >= 3, statuses
+    profile = AdaptationStore(tmp_path).load(meter.geometry)
+    assert profile and {s.origin for s in profile} == {"auto"}
+    truth = meter.truth_at(start).roller_positions
+    for stored in profile:  # every sample shows the digit its roller stood at
+        assert stored.sample.label == round(truth[stored.sample.roller]) % 10
+    assert handler.recognizer.reader.model.sample_count == len(profile)

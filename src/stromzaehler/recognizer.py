@@ -69,8 +69,12 @@ class Recognizer:
         return MeterReader(geometry, model=model, reference=reference)
 
     def rebuild(self) -> None:
-        """A new reader from the data folder as it is now (new samples, new reference)."""
-        self.reader = self._make_reader()
+        """The digit reader refitted to the profile in the data folder as it is now; the
+        reader keeps its alignment state (a knocked camera stays knocked)."""
+        if self._generic_model is None:
+            self._generic_model = DigitModel.load()
+        geometry = self.reader.geometry
+        self.reader.model = digit_reader_for(self.data_dir, geometry, self._generic_model)
 
     def observe(self, t_utc: int, image: np.ndarray, result: FrameReading, accepted: bool) -> None:
         """Collect samples from confirmed readings; refit the adapted reader when some came."""
