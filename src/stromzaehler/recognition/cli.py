@@ -147,19 +147,21 @@ def load_samples_csv(path: Path) -> list[Any]:
     return samples
 
 
-def _load_model(path: Path | None, samples: Path | None = None) -> Any:
-    """The digit model; adapted to the crops of `samples` when given."""
+def _load_model(path: Path | None) -> Any:
     from stromzaehler.recognition.digits import DigitModel
 
     if path is not None and not path.is_file():
         raise InputError(f"{path}: no such model file")
-    labelled = load_samples_csv(samples) if samples is not None else None
-    model = DigitModel.load(path)
-    if labelled is None:
+    return DigitModel.load(path)
+
+
+def _adapted(model: Any, samples: Path | None) -> Any:
+    """The model adapted to the labelled crops of the --samples CSV (unchanged without)."""
+    if samples is None:
         return model
     from stromzaehler.recognition.adapt import AdaptedDigitModel
 
-    return AdaptedDigitModel(model, labelled)
+    return AdaptedDigitModel(model, load_samples_csv(samples))
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -190,7 +192,7 @@ def run_read(args: argparse.Namespace) -> int:
     except (InputError, ConfigError, ValueError) as error:
         return _fail(str(error))
     try:
-        model = _load_model(args.model, args.samples)
+        model = _adapted(_load_model(args.model), args.samples)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:  # a broken model file: not the user's frame, so exit 1
@@ -224,7 +226,7 @@ def run_digits(args: argparse.Namespace) -> int:
     try:
         boxes: Sequence[Box] | None = parse_boxes(args.boxes) if args.boxes else None
         images = [load_image(path) for path in args.images]
-        model = _load_model(args.model, args.samples)
+        model = _adapted(_load_model(args.model), args.samples)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:
