@@ -344,6 +344,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--baseline-days", type=float, default=0.1, help="simulated days for each baseline"
     )
+    parser.add_argument(
+        "--adapted",
+        type=int,
+        default=0,
+        metavar="N",
+        help="adapt the reader to the simulated meter with N samples per digit taken from its"
+        " clean set-up meter (as `teach` and the automatic collection would)",
+    )
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -369,6 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: list[tuple[str, Callable[[object], object], float]] = [
         (args.digits, lambda _setup: model, args.days)
     ]
+    if args.adapted and args.digits == "model":
+        runs = [(f"adapted ({args.adapted} per digit)", adapted(model, args.adapted), args.days)]
     if args.baselines:
         runs.append(("template 1-bit", TemplateDigits, args.baseline_days))
         if shutil.which("tesseract"):
@@ -391,6 +401,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+# A roller is a sample of its digit only while it stands this close to it.
+SAMPLE_TOLERANCE = 0.1
+
+
+def adapted(model: object, per_digit: int) -> Callable[[object], object]:
+    """A make_model that adapts `model` to the set-up meter: crops of its clean frames every
+    six hours, labelled with the truth, rollers close to a digit only, until every digit has
+    `per_digit` samples (or 60 days of frames were looked at)."""
+    from stromzaehler.recognition.adapt import AdaptedDigitModel, Sample
+    from stromzaehler.recognition.align import crop_aligned
+
+    def make(setup: object) -> object:
+        samples: list[Sample] = []
+        counts = [0] * 10
+        for k in range(240):
+            frame, truth = setup.frame_at(START_UTC + k * 6 * 3600)  # type: ignore[attr-defined]
+            for roller, (box, position) in enumerate(
+                zip(setup.geometry.digit_boxes, truth.roller_positions, strict=True)  # type: ignore[attr-defined]
+            ):
+                digit = round(position) % 10
+                if (
+                    abs(position - round(position)) <= SAMPLE_TOLERANCE
+                    and counts[digit] < per_digit
+                ):
+                    samples.append(Sample(crop_aligned(frame, box, None), digit, roller))
+                    counts[digit] += 1
+            if min(counts) >= per_digit:
+                break
+        return AdaptedDigitModel(model, samples)  # type: ignore[arg-type]
+
+    return make
 
 
 def _tesseract(psm: int) -> Callable[[object], object]:

@@ -132,12 +132,14 @@ def test_prior_is_not_copied_when_the_image_is_clear() -> None:
     assert not composed.used_prior
 
 
-def test_prior_resolves_an_ambiguous_upper_roller() -> None:
+def test_an_upper_roller_half_way_without_a_carry_disagrees_even_with_a_prior() -> None:
     values = positions(995160.4)
     values[-2] = 6.5  # tens roller half-way although the roller below is at 0.4
     assert compose(values).margins[-2] < 0.1
+    assert compose(values).disagreeing == (N - 2,)
     composed = compose(values, prior_steps=995160)
-    assert composed.reading == "0995160"
+    assert composed.disagreeing == (N - 2,)
+    assert not composed.used_prior
 
 
 def _digits(values: list[float], confidence: float = 0.95) -> list[DigitReading]:
@@ -159,16 +161,17 @@ def test_counter_wh_follows_decimals() -> None:
     assert result.counter_wh == 995_160_000
 
 
-def test_unconfident_digit_or_ambiguous_roller_gives_low_confidence() -> None:
+def test_unconfident_digit_or_disagreeing_rollers_are_not_accepted() -> None:
     digits = _digits(positions(995160.3))
     digits[2] = DigitReading(None, 5.0, 0.2)
     result = _reader().compose_digits(digits)
     assert result.reason == "low_confidence"
     values = positions(995160.4)
     values[-2] = 6.5
-    assert _reader().compose_digits(_digits(values)).reason == "low_confidence"
-    # With the prior the tie is broken and the reading is confident again.
-    assert _reader().compose_digits(_digits(values), previous_wh=99_516_000).reason is None
+    assert _reader().compose_digits(_digits(values)).reason == "rollers_disagree"
+    # Not even when it equals the last reading: the prior never vouches for such a frame.
+    repeated = _reader().compose_digits(_digits(values), previous_wh=99_516_000)
+    assert repeated.reason == "rollers_disagree"
 
 
 class _ConstantModel:

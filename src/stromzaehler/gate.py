@@ -14,9 +14,9 @@ several of them agree with each other they win:
 So one bad accepted value or a long outage never locks the gate out for good.
 
 A reading that moves the counter on needs `min_confidence_rising`; a less sure one waits for
-confirmation like a jump. A reading the reader was unsure of (reason `low_confidence`) is
-still accepted when it only repeats the anchor: same digits, last roller within
-`position_tolerance_steps` of where it was, confidence at least `min_confidence_repeating`.
+confirmation like a jump. A reading the reader rejected (low confidence, rollers that disagree,
+rollers unread) is never accepted, not even when it only repeats the anchor: a camera that
+moved misreads the same way every minute, so agreeing with the last reading proves nothing.
 
 Pure: time comes in as integer UTC seconds, state comes back through `restore`.
 """
@@ -105,7 +105,6 @@ class Gate:
         base_power_w: float = 1500,
         position_base_power_w: float = 500,
         position_tolerance_steps: float = 0.2,
-        min_confidence_repeating: float = 0.35,
         min_confidence_rising: float = 0.8,
     ) -> None:
         """`step_wh`: one step of the last roller; `rollover_wh`: counter value after all
@@ -137,7 +136,6 @@ class Gate:
         self.base_power_w = base_power_w
         self.position_base_power_w = position_base_power_w
         self.position_tolerance_steps = position_tolerance_steps
-        self.min_confidence_repeating = min_confidence_repeating
         self.min_confidence_rising = min_confidence_rising
         self._history: deque[_Point] = deque()
         self._pending: deque[_Point] = deque(maxlen=4 * reanchor_frames)
@@ -167,13 +165,12 @@ class Gate:
     def check(self, reading: _Readable, t_utc: int) -> GateDecision:
         if self.clock_went_backwards(t_utc):
             return GateDecision(False, Reason.CLOCK_BACKWARDS)
-        unsure = reading.reason == Reason.LOW_CONFIDENCE or (
-            reading.reason is None and reading.confidence < self.min_confidence
-        )
-        if reading.reason is not None and not unsure:
+        if reading.reason is not None:
             return GateDecision(False, reading.reason)
         if reading.counter_wh is None:
-            return GateDecision(False, reading.reason or Reason.UNREADABLE)
+            return GateDecision(False, Reason.UNREADABLE)
+        if reading.confidence < self.min_confidence:
+            return GateDecision(False, Reason.LOW_CONFIDENCE)
         position = getattr(reading, "position_steps", None)
         point = _Point(
             int(t_utc),
@@ -181,11 +178,6 @@ class Gate:
             float(reading.confidence),
             None if position is None else float(position),
         )
-        if unsure:
-            if self._repeats_anchor(point):
-                self._accept(point)
-                return GateDecision(True, None, point.counter_wh)
-            return GateDecision(False, Reason.LOW_CONFIDENCE)
         if not self._history:
             verdict = Reason.UNCONFIRMED
         else:
@@ -196,24 +188,6 @@ class Gate:
             self._accept(point)
             return GateDecision(True, None, point.counter_wh)
         return self._try_confirm(point, verdict)
-
-    def _repeats_anchor(self, point: _Point) -> bool:
-        """A reading that is only a little unsure may still confirm the anchor: same digits,
-        last roller where it was, shortly after. The model's confidence is the probability of
-        the window its answer names (digit or between two digits), so a roller standing right on
-        a window edge (about x.25-x.3, x.7-x.75) gets about 0.5 however clearly it is seen;
-        agreeing with the anchor makes up for that."""
-        if not self._history or point.confidence < self.min_confidence_repeating:
-            return False
-        anchor = self._history[-1]
-        if anchor.position_steps is None or point.position_steps is None:
-            return False
-        moved_steps = point.position_steps - anchor.position_steps
-        return (
-            point.counter_wh == anchor.counter_wh
-            and 0 < point.t_utc - anchor.t_utc <= self.gap_s
-            and abs(moved_steps) <= self.position_tolerance_steps
-        )
 
     def _try_confirm(self, point: _Point, verdict: str) -> GateDecision:
         fits_anchor = verdict == Reason.UNCONFIRMED

@@ -38,6 +38,9 @@ class Reason(StrEnum):
     ALIGNMENT = "alignment"  # the counter was not found in the frame
     OUT_OF_VIEW = "out_of_view"  # a roller is not fully in the picture
     LOW_CONFIDENCE = "low_confidence"  # digits not read with confidence
+    # A roller between two digits while its right neighbour is far from a carry: the boxes
+    # do not sit on the rollers (a misplaced camera), whatever the digits say.
+    ROLLERS_DISAGREE = "rollers_disagree"
     UNREADABLE = "unreadable"  # no counter value came out, for no other reason
     # The one clock rule (gate): a frame's time must lie after the last accepted reading and
     # after every reading waiting for confirmation.
@@ -49,6 +52,9 @@ class Reason(StrEnum):
     DECREASING = "decreasing"  # less than the last accepted reading
     TOO_FAST = "too_fast"  # more energy than the maximum plausible power allows
     UNCONFIRMED = "unconfirmed"  # a jump that waits for agreeing frames
+    # A new installation: no reading is stored until the owner confirmed the boxes or typed
+    # the reading (setup_confirmation.py).
+    SETUP_UNCONFIRMED = "setup_unconfirmed"
 
 
 class TrackingState(StrEnum):

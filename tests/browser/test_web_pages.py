@@ -244,3 +244,18 @@ def test_live_page_draws_a_box_per_roller_and_switching_the_light_needs_login(pa
     page.click("#live-light")
     page.wait_for_selector("#login-dialog[open]")
     assert not page.is_checked("#live-light")
+
+
+def test_a_typed_reading_the_reader_does_not_see_names_the_rollers(service, page_factory):
+    page, _ = page_factory()
+    page.goto("/#/setup")
+    log_in(page)
+    page.wait_for_selector("main[data-page=setup][data-state=ready]")
+    page.wait_for_selector("#adaptation-state p")
+    # The frame shows 0995160: the reader disagrees with 0000000 and names the rollers.
+    page.fill("#setup-typed-reading", "000000.0")
+    page.click("#setup-teach")
+    page.wait_for_selector("#teach-result:text('roller 2: typed 0, read 9')")
+    page.click("#setup-adaptation-reset")
+    page.wait_for_selector("#adaptation-state p:text('not adapted')")
+    assert api_json(service, "/api/adaptation")["samples"] == 0

@@ -15,7 +15,10 @@ import numpy as np
 
 from ..config import Settings
 from ..recognition.align import load_reference, save_reference
-from ..recognition.reading import MeterReader
+from ..recognition.digits import DigitModel
+from ..recognition.reading import FrameReading, MeterReader
+from .adaptation import SampleCollector, digit_reader_for, roller_crops
+from .adaptation_store import AdaptationStore
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,11 @@ class Recognizer:
 
     def __init__(self, settings: Settings, data_dir: Path) -> None:
         self.reference_path = data_dir / REFERENCE_NAME
+        self.data_dir = data_dir
         self.settings = settings
+        self._generic_model: DigitModel | None = None
         self.reader = self._make_reader()
+        self.collector = SampleCollector(AdaptationStore(data_dir), settings.meter.geometry())
 
     @property
     def has_reference(self) -> bool:
@@ -42,7 +48,24 @@ class Recognizer:
                 reference = load_reference(self.reference_path, geometry.digit_boxes)
             except (OSError, ValueError) as error:
                 log.warning("alignment reference unusable, reading without it: %s", error)
-        return MeterReader(geometry, reference=reference)
+        if self._generic_model is None:
+            self._generic_model = DigitModel.load()
+        model = digit_reader_for(self.data_dir, geometry, self._generic_model)
+        return MeterReader(geometry, model=model, reference=reference)
+
+    def rebuild(self) -> None:
+        """The digit reader refitted to the profile in the data folder as it is now; the
+        reader keeps its alignment state (a knocked camera stays knocked)."""
+        if self._generic_model is None:
+            self._generic_model = DigitModel.load()
+        geometry = self.reader.geometry
+        self.reader.model = digit_reader_for(self.data_dir, geometry, self._generic_model)
+
+    def observe(self, t_utc: int, image: np.ndarray, result: FrameReading, accepted: bool) -> None:
+        """Collect samples from confirmed readings; refit the adapted reader when some came."""
+        crops = roller_crops(self.reader, image, result) if accepted else []
+        if self.collector.observe(t_utc, result, crops, accepted):
+            self.rebuild()
 
     def set_reference(self, image_bgr: np.ndarray) -> None:
         save_reference(self.reference_path, image_bgr)
@@ -54,6 +77,9 @@ class Recognizer:
         geometry_changed = settings.meter != self.settings.meter
         self.settings = settings
         if geometry_changed:
+            self.collector = SampleCollector(
+                AdaptationStore(self.data_dir), settings.meter.geometry()
+            )
             if image_bgr is not None:
                 self.set_reference(image_bgr)
             else:

@@ -24,8 +24,10 @@ from ..sources import Frame
 from ..status import FrameStatus, Reason
 from ..store import Reading, Store
 from ..store.clock_errors import flag_readings_after
+from .setup_confirmation import SETUP_UNCONFIRMED
 
 if TYPE_CHECKING:
+    from ..recognition.reading import FrameReading
     from .reader_setup import Recognizer
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,12 @@ class FrameHandler:
         keep_rejected: int = 500,
         require_clock_sync: bool = False,
         clock_ok: Callable[[], bool | None] = clock_synchronised,
+        first_reading_allowed: Callable[[str], bool] = lambda source: True,
+        on_read: Callable[[int, np.ndarray, FrameReading, bool], None] | None = None,
     ) -> None:
+        """`first_reading_allowed(frame_source)`: whether a reading may be stored while the
+        store holds none (see setup_confirmation). `on_read(t_utc, image, reading, accepted)`
+        sees every frame the reader read (the adaptation collects its samples there)."""
         self.store = store
         self.recognizer = recognizer
         self.gate = gate
@@ -66,24 +73,34 @@ class FrameHandler:
         self.keep_rejected = keep_rejected
         self.require_clock_sync = require_clock_sync
         self.clock_ok = clock_ok
+        self.first_reading_allowed = first_reading_allowed
+        self.on_read = on_read
         self._last_image: np.ndarray | None = None
         self.clock_guard = ClockGuard()
         self.clock_note: str | None = None  # what the clock did last (for health and the log)
+        self._last_result: FrameReading | None = None
         if gate is not None:
             gate.restore(store.recent_readings(RESTORED_READINGS))
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings) -> FrameHandler:
         from .reader_setup import Recognizer
+        from .setup_confirmation import SetupConfirmation
 
         data_dir = settings.storage.data_dir
+        recognizer = Recognizer(settings, data_dir)
+        confirmation = SetupConfirmation(data_dir)
         return cls(
             store,
-            Recognizer(settings, data_dir),
+            recognizer,
             make_gate(settings),
             frames_dir=data_dir / "frames",
             keep_rejected=settings.storage.rejected_frames_kept,
             require_clock_sync=settings.capture.require_clock_sync,
+            first_reading_allowed=lambda source: confirmation.allows_first_reading(
+                recognizer.settings.meter.geometry(), source
+            ),
+            on_read=recognizer.observe,
         )
 
     def reconfigure(self, settings: Settings) -> None:
@@ -101,6 +118,12 @@ class FrameHandler:
         t_utc = int(frame.captured_at_utc)
         outcome = self._judge(frame, t_utc)
         rejected = outcome.status == FrameStatus.REJECTED
+        if self.on_read is not None and self._last_result is not None:
+            accepted = outcome.status == FrameStatus.ACCEPTED
+            try:
+                self.on_read(t_utc, frame.image, self._last_result, accepted)
+            except Exception:  # learning is extra: it must never cost a reading
+                log.exception("collecting adaptation samples failed")
         image_path = self._keep_image(frame, t_utc) if rejected else None
         frame_id = self.store.log_frame(
             t_utc,
@@ -118,6 +141,7 @@ class FrameHandler:
 
     def _judge(self, frame: Frame, t_utc: int) -> Outcome:
         self._last_image = frame.image
+        self._last_result = None
         if self.recognizer is None or self.gate is None:
             return Outcome(status=FrameStatus.UNREAD)
         last = self.store.last_reading()
@@ -126,12 +150,16 @@ class FrameHandler:
             self.gate.restore(self.store.recent_readings(RESTORED_READINGS))
         reader = self.recognizer.reader
         result = reader.read(frame.image, previous_wh=last.counter_wh if last else None)
+        self._last_result = result
         view = reading_view(result)
         kept = ("reading", "counter_wh", "confidence", "digits", "boxes")
         read = {key: view[key] for key in kept}
         clock_problem = self._clock_problem(t_utc, last, frame.source)
         if clock_problem is not None:
             return Outcome(status=FrameStatus.REJECTED, reason=clock_problem, **read)
+        if last is None and result.reason is None and not self.first_reading_allowed(frame.source):
+            # Kept out of the gate, so these frames cannot confirm a first reading later.
+            return Outcome(status=FrameStatus.REJECTED, reason=SETUP_UNCONFIRMED, **read)
         # The gate owns the one clock rule: after the last accepted reading, or clock_backwards.
         decision = self.gate.check(result, t_utc)
         if not decision.accepted:

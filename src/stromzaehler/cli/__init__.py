@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_registrations() -> list[Any]:
-    """Subcommands of each area (simulator, recognition, analytics, PV planner, backups)."""
+    """Subcommands of each area (simulator, recognition, analytics, PV planner, backups,
+    adaptation)."""
+    from .adaptation import register as register_adaptation
     from .analytics import register as register_analytics
     from .backup import register as register_backup
     from .pv import register as register_pv
@@ -123,6 +125,7 @@ def _area_registrations() -> list[Any]:
         register_analytics,
         register_pv,
         register_backup,
+        register_adaptation,
     ]
 
 

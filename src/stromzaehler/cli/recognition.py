@@ -26,6 +26,12 @@ class InputError(ValueError):
     """Something the user gave cannot be used; the message is one line."""
 
 
+SAMPLES_HELP = (
+    "labelled crops of this meter (CSV with columns file,label; label 0-9; paths relative to "
+    "the CSV's folder): adapt the reader to this meter"
+)
+
+
 def register(subparsers: Any) -> None:
     """Add `read`, `digits` and `locate` to the main parser's subparsers."""
     read = subparsers.add_parser(
@@ -44,6 +50,7 @@ def register(subparsers: Any) -> None:
     )
     read.add_argument("--carry", choices=("geared", "abrupt"), default="geared")
     read.add_argument("--model", type=Path, help="digit model (ONNX; default: the packaged one)")
+    read.add_argument("--samples", type=Path, help=SAMPLES_HELP)
     read.add_argument("--json", action="store_true", help="one JSON object per line")
     read.set_defaults(func=run_read)
 
@@ -55,6 +62,7 @@ def register(subparsers: Any) -> None:
     digits.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     digits.add_argument("--boxes", help='cut these boxes from each image: "x,y,w,h;..."')
     digits.add_argument("--model", type=Path, help="digit model (ONNX; default: the packaged one)")
+    digits.add_argument("--samples", type=Path, help=SAMPLES_HELP)
     digits.add_argument("--json", action="store_true", help="one JSON object per line")
     digits.set_defaults(func=run_digits)
 
@@ -119,12 +127,45 @@ def geometry_from_args(args: argparse.Namespace) -> MeterGeometry:
     return geometry
 
 
+def load_samples_csv(path: Path) -> list[Any]:
+    """The labelled crops a --samples CSV lists; InputError naming the bad row."""
+    import csv
+
+    from stromzaehler.recognition.adapt import Sample
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such samples file")
+    samples = []
+    with path.open(newline="") as f:
+        rows = csv.DictReader(f)
+        if rows.fieldnames is None or not {"file", "label"} <= set(rows.fieldnames):
+            raise InputError(f"{path}: needs the columns file,label")
+        for line, row in enumerate(rows, start=2):
+            label = (row["label"] or "").strip()
+            if label not in tuple("0123456789"):
+                raise InputError(f"{path}:{line}: label {label!r} is not a digit 0-9")
+            crop = load_image(path.parent / (row["file"] or "").strip())
+            samples.append(Sample(crop, int(label)))
+    if not samples:
+        raise InputError(f"{path}: no samples")
+    return samples
+
+
 def _load_model(path: Path | None) -> Any:
     from stromzaehler.recognition.digits import DigitModel
 
     if path is not None and not path.is_file():
         raise InputError(f"{path}: no such model file")
     return DigitModel.load(path)
+
+
+def _adapted(model: Any, samples: Path | None) -> Any:
+    """The model adapted to the labelled crops of the --samples CSV (unchanged without)."""
+    if samples is None:
+        return model
+    from stromzaehler.recognition.adapt import AdaptedDigitModel
+
+    return AdaptedDigitModel(model, load_samples_csv(samples))
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -146,7 +187,7 @@ def run_read(args: argparse.Namespace) -> int:
     except (InputError, ConfigError, ValueError) as error:
         return _fail(str(error))
     try:
-        model = _load_model(args.model)
+        model = _adapted(_load_model(args.model), args.samples)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:  # a broken model file: not the user's frame, so exit 1
@@ -172,7 +213,7 @@ def run_digits(args: argparse.Namespace) -> int:
     try:
         boxes: Sequence[Box] | None = parse_boxes(args.boxes) if args.boxes else None
         images = [load_image(path) for path in args.images]
-        model = _load_model(args.model)
+        model = _adapted(_load_model(args.model), args.samples)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:

@@ -189,6 +189,11 @@ class DigitModel:
         self.min_confidence = min_confidence
         self.views = tuple(views)
 
+    @property
+    def net(self) -> cv2.dnn.Net:
+        """The OpenCV network (the per-meter adaptation also reads its features)."""
+        return self._net
+
     @classmethod
     def load(cls, path: Path | None = None) -> DigitModel:
         """Load the ONNX model (default: the packaged one) and its JSON metadata beside it."""

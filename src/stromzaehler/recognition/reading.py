@@ -10,9 +10,13 @@ higher rollers correctly and tolerates counters that carry early or late (tested
 0.35 digit early and late). An abrupt counter (the upper roller jumps when the lower one
 wraps) expects no progress at all.
 
-The previous accepted reading is only a tie-breaker: where a roller's position leaves two
-digits about equally likely, the candidate that keeps the counter at or just above the prior
-is chosen. A digit the image does not support is never taken from the prior.
+The previous accepted reading is only a tie-breaker for the last roller: where its position
+leaves two readings one step apart about equally likely, the one that keeps the counter at or
+just above the prior is chosen. An upper roller half-way between two digits while the roller
+below it is nowhere near a carry means the rollers disagree with each other (boxes that sit
+wrong, a misread): the frame is rejected as `rollers_disagree`, with or without a prior -
+taking that digit from the prior would repeat the last reading on the word of a frame that
+cannot be placed. A digit the image does not support is never taken from the prior.
 
 One exception, for a knocked camera: leading rollers that left the picture are carried over
 from the prior when the rollers still in view count at least MIN_VISIBLE_SPAN_WH before they
@@ -23,7 +27,6 @@ like any other.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -38,8 +41,9 @@ from stromzaehler.status import Reason
 
 CarryMode = Literal["geared", "abrupt"]
 
-# Below this distance (in digits) from the decision boundary a roller's digit counts as
-# ambiguous; the prior may break the tie, otherwise the frame is rejected.
+# Below this distance (in digits) from the decision boundary an upper roller's digit is
+# ambiguous: it stands more than 0.38 digit off where the roller below puts it, which no
+# carry (0.35 digit early or late at most) explains. The frame is rejected (rollers_disagree).
 AMBIGUOUS_MARGIN = 0.12
 # The last roller's digit changes where the roller has turned this far short of the next
 # digit: at 5.8 the 6 already fills most of the window, people read it as 6 (so do the
@@ -71,6 +75,9 @@ class Composition:
     # The counter in steps with the last roller's fraction (e.g. 995160.43): finer than the
     # digits, so the gate can see a jump of half a step that the digits round away.
     position_steps: float = 0.0
+    # Upper rollers (indices) whose position contradicts the roller below them: at least
+    # half-way to the next digit although no carry explains it (margin < AMBIGUOUS_MARGIN).
+    disagreeing: tuple[int, ...] = ()
 
 
 @dataclass
@@ -133,12 +140,6 @@ def _decide(
     return out, bool(frac >= line)
 
 
-def _neighbour(decision: tuple[int, float, float]) -> int:
-    """The digit on the other side of the nearer boundary of an upper roller's estimate."""
-    digit, _, estimate = decision
-    return (digit + 1 if _wrap(estimate - digit) > 0 else digit - 1) % 10
-
-
 def _steps(digits: Sequence[int], round_up: bool) -> int:
     return (int("".join(map(str, digits))) + int(round_up)) % 10 ** len(digits)
 
@@ -166,17 +167,10 @@ def compose(
     last_ambiguous = margins[last] < LAST_ROLLER_BOUNDARY
     steps = _steps(digits, round_up)
     frac = float(values[-1] % 1.0)
-    if prior_steps is not None and (ambiguous or last_ambiguous) and len(ambiguous) <= 4:
-        options = [[digits[i], _neighbour(decisions[i])] for i in ambiguous]
-        options.append([round_up, not round_up] if last_ambiguous else [round_up])
-        chosen = _choose_with_prior(digits, ambiguous, options, prior_steps)
-        if chosen is not None:
-            *upper, chosen_round_up = chosen
-            for i, d in zip(ambiguous, upper, strict=True):
-                digits[i] = int(d)
-                margins[i] = max(margins[i], AMBIGUOUS_MARGIN)
-            if last_ambiguous:
-                margins[last] = max(margins[last], LAST_ROLLER_BOUNDARY)
+    if prior_steps is not None and last_ambiguous and not ambiguous:
+        chosen_round_up = _round_up_with_prior(digits, round_up, prior_steps)
+        if chosen_round_up is not None:
+            margins[last] = max(margins[last], LAST_ROLLER_BOUNDARY)
             new_steps = _steps(digits, bool(chosen_round_up))
             used_prior = new_steps != steps
             steps = new_steps
@@ -184,34 +178,27 @@ def compose(
     reading = str(steps).zfill(len(values))
     position = (steps - int(round_up) + frac) % 10 ** len(values)
     return Composition(
-        reading, tuple(int(c) for c in reading), tuple(margins), used_prior, position
+        reading,
+        tuple(int(c) for c in reading),
+        tuple(margins),
+        used_prior,
+        position,
+        tuple(ambiguous),
     )
 
 
-def _choose_with_prior(
-    digits: Sequence[int],
-    ambiguous: Sequence[int],
-    options: Sequence[Sequence[int | bool]],
-    prior_steps: int,
-) -> tuple[int | bool, ...] | None:
-    """Among the combinations the image allows (ambiguous upper digits, then the last
-    roller's round-up), the one that does not go below the prior and stays closest above it
-    at the resolution of the second-last roller; ties keep the image's own decision. None
-    when every combination is below the prior."""
+def _round_up_with_prior(digits: Sequence[int], round_up: bool, prior_steps: int) -> bool | None:
+    """For a last roller on its line: the round-up (of the two the image allows) that does not
+    go below the prior and stays closest above it at the resolution of the second-last
+    roller; a tie keeps the image's own decision. None when both are below the prior."""
     modulus = 10 ** len(digits)
-    own = tuple(o[0] for o in options)
-    best: tuple[int, int, tuple[int | bool, ...]] | None = None
-    for combo in itertools.product(*options):
-        candidate = list(digits)
-        for i, d in zip(ambiguous, combo, strict=False):
-            candidate[i] = int(d)
-        ahead = (_steps(candidate, bool(combo[-1])) - prior_steps) % modulus
+    best: tuple[int, int, bool] | None = None
+    for deviation, candidate in enumerate((round_up, not round_up)):
+        ahead = (_steps(digits, candidate) - prior_steps) % modulus
         if ahead > modulus // 2:  # below the prior (counters only move forward)
             continue
-        deviations = sum(a != b for a, b in zip(combo, own, strict=True))
-        key = (ahead // 10, deviations, combo)
-        if best is None or key[:2] < best[:2]:
-            best = key
+        if best is None or (ahead // 10, deviation) < best[:2]:
+            best = (ahead // 10, deviation, candidate)
     return None if best is None else best[2]
 
 
@@ -239,6 +226,7 @@ def with_hidden_rollers(visible: Composition, hidden: int, prior_steps: int) -> 
         (0.5,) * hidden + visible.margins,
         True,
         position,
+        tuple(i + hidden for i in visible.disagreeing),
     )
 
 
@@ -332,7 +320,11 @@ class MeterReader:
             carried = [DigitReading(None, float(d), 0.0) for d in composition.digits[:hidden]]
             digits = carried + list(digits)
         counter_wh = steps_to_wh(int(composition.reading), decimals)
-        reason = None if confidence >= self.min_confidence else Reason.LOW_CONFIDENCE
+        reason: Reason | None = None
+        if composition.disagreeing:
+            reason = Reason.ROLLERS_DISAGREE
+        elif confidence < self.min_confidence:
+            reason = Reason.LOW_CONFIDENCE
         return FrameReading(
             composition.reading,
             counter_wh,

@@ -25,7 +25,8 @@ from ..geometry import roller_digits
 from ..sources.images import ImageError, box_png, box_pngs
 from ..status import FrameStatus
 from ..store import FrameRecord, Store
-from .deps import get_settings, get_store, require_reader, require_user
+from .api_adaptation import learn_from_correction
+from .deps import AppContext, get_context, get_settings, get_store, require_reader, require_user
 from .params import SQLITE_MAX_INT, RowId
 
 CORRECTED, UNREADABLE = FrameStatus.CORRECTED, FrameStatus.UNREADABLE
@@ -201,12 +202,17 @@ def correct(
     body: Correction,
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings),
+    context: AppContext = Depends(get_context),
 ) -> dict:
     frame = get_frame(store, frame_id)
     if frame.status == CORRECTED:
         raise HTTPException(409, f"frame {frame_id} is already corrected")
     try:
-        correct_frame(store, frame, body.reading, settings, force=body.force)
+        counter_wh = correct_frame(store, frame, body.reading, settings, force=body.force)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
+    # The owner's correction teaches the reader this meter's digits (issue 14).
+    rollers = len(frame.boxes or settings.meter.digit_boxes)
+    digits = roller_digits(counter_wh, rollers, settings.meter.decimals)
+    learn_from_correction(context, frame, digits)
     return frame_view(get_frame(store, frame_id), store, settings)

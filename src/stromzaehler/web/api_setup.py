@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from ..capture import setup_reads
 from ..capture.loop import CaptureService
+from ..capture.setup_confirmation import SetupConfirmation
 from ..clock import iso_utc
 from ..config import ConfigError, MeterSettings, Settings
 from ..geometry import GeometryError, check_rollers
@@ -94,6 +95,8 @@ def save_geometry(body: dict[str, Any], context: AppContext = Depends(get_contex
         settings = context.update_settings({"meter": geometry_view(meter)})
     except ConfigError as error:
         raise HTTPException(422, str(error)) from None
+    # Saving the boxes on a frame of this camera is the owner's word that they sit right.
+    SetupConfirmation(settings.storage.data_dir).confirm(settings.meter.geometry(), "boxes")
     return geometry_view(settings.meter)
 
 

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..settings_hub import SettingsHub
 from ..store import Store
 from . import (
+    api_adaptation,
     api_aim,
     api_auth,
     api_backup,
@@ -96,6 +97,7 @@ def create_app(
         api_pv.router,
         api_backup.router,
         api_metrics.router,
+        api_adaptation.router,
     ):
         app.include_router(router)
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -94,7 +94,8 @@ export async function mount(root, { showError, toast, requireLogin }) {
 
   async function refresh() {
     try {
-      const [healthData, live] = await Promise.all([get("/api/health"), get("/api/live").catch(() => null)]);
+      const [healthData, live, adapted] = await Promise.all([get("/api/health"), get("/api/live").catch(() => null),
+        get("/api/adaptation").catch(() => null)]);
       timeZone ??= (await get("/api/settings").catch(() => null))?.analytics?.timezone;
       const last = healthData.last_reading;
       reading.textContent = last ? formatKwh(last.kwh, 1) : t("live.noReading");
@@ -117,6 +118,9 @@ export async function mount(root, { showError, toast, requireLogin }) {
           ok: healthData.frames_ok ?? 0, failed: healthData.frames_failed ?? 0,
         }).replace(/^ · /, ""),
         healthData.last_error ? h("div", { class: "error" }, t("live.lastError", { error: healthData.last_error })) : null,
+        adapted ? h("div", { class: "note", id: "live-adaptation" },
+          adapted.adapted ? t("adapt.adapted", { samples: adapted.samples }) : t("adapt.generic")) : null,
+        adapted?.first_reading_missing ? h("div", { class: "error" }, t("adapt.missing")) : null,
       ].filter(Boolean));
     } catch (error) {
       health.textContent = t("common.error", { message: error.message });

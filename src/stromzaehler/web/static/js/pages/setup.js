@@ -1,7 +1,7 @@
 // Set-up: drag and resize the digit boxes on a still frame, accept the automatic proposal,
 // lock them equidistant, set decimals, disc window and revolutions per kWh, test read, save.
 
-import { get, post, put } from "../api.js";
+import { get, post, put, request } from "../api.js";
 import { field, h, svg } from "../dom.js";
 import { formatNumber, formatPercent, reasonText, t } from "../i18n.js";
 
@@ -222,6 +222,29 @@ export async function mount(root, { showError, toast, requireLogin }) {
     frame: h("button", { type: "button", id: "setup-frame-reload", onclick: loadFrame }, t("setup.newFrame")),
   };
 
+  // The reading the owner sees: checks the reader at once and teaches it this meter's digits.
+  const typed = h("input", { type: "text", id: "setup-typed-reading", inputmode: "decimal", placeholder: "099516.0" });
+  const adaptation = h("div", { id: "adaptation-state", class: "note" });
+  const teachResult = h("p", { id: "teach-result", class: "note" });
+  function showAdaptation(a) {
+    adaptation.replaceChildren(...[
+      h("p", {}, a.adapted ? t("adapt.adapted", { samples: a.samples }) : t("adapt.generic")),
+      a.first_reading_missing ? h("p", { class: "error" }, t("adapt.missing")) : null,
+    ].filter(Boolean));
+  }
+  const teach = h("button", { type: "button", id: "setup-teach", onclick: () => withLogin(async () => {
+    const answer = await post("/api/adaptation/teach", { reading: typed.value });
+    teachResult.textContent = answer.agrees
+      ? t("adapt.agrees", { samples: answer.samples_added })
+      : t("adapt.disagrees", { details: answer.mismatches.map((m) => t("adapt.roller", { roller: m.roller, typed: m.typed, read: m.read ?? "?" })).join(", ") || reasonText("unreadable") });
+    showAdaptation(answer);
+  }) }, t("adapt.teach"));
+  const forget = h("button", { type: "button", id: "setup-adaptation-reset", onclick: () => withLogin(async () => {
+    showAdaptation(await request("DELETE", "/api/adaptation"));
+    teachResult.textContent = "";
+  }) }, t("adapt.reset"));
+  get("/api/adaptation").then(showAdaptation).catch(() => {});
+
   root.append(
     h("div", { class: "grid two" },
       h("div", {},
@@ -236,6 +259,11 @@ export async function mount(root, { showError, toast, requireLogin }) {
           field(t("setup.revolutions"), revolutions),
           h("div", { class: "toolbar" }, buttons.test, h("span", { class: "spacer" }), buttons.reload, buttons.save),
           result),
+        h("section", { class: "card", id: "setup-adaptation" },
+          h("h2", {}, t("adapt.title")),
+          field(t("adapt.typed"), typed),
+          h("div", { class: "toolbar" }, teach, h("span", { class: "spacer" }), forget),
+          teachResult, adaptation),
       ),
     ),
   );

@@ -1,0 +1,123 @@
+"""Adaptation to one meter: its samples as a second opinion, the profile file, --samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from stromzaehler.capture.adaptation_store import AdaptationStore, summary
+from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
+from stromzaehler.recognition.adapt import AdaptedDigitModel, Sample, feature_layer, veto
+from stromzaehler.recognition.align import crop_aligned
+from stromzaehler.recognition.digits import DigitModel
+from stromzaehler.recognition.reading import MeterReader
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
+READING = "0995160"
+
+
+@pytest.fixture(scope="module")
+def model() -> DigitModel:
+    return DigitModel.load()
+
+
+@pytest.fixture(scope="module")
+def reference_crops() -> list[np.ndarray]:
+    if not REFERENCE_PNG.exists():
+        pytest.skip(
+            f"{REFERENCE_PNG} not found: the ../shared folder beside the repository is not here"
+        )
+    image = cv2.imread(str(REFERENCE_PNG))
+    return [crop_aligned(image, Box(*b), None) for b in REFERENCE_DIGIT_BOXES]
+
+
+def geometry() -> MeterGeometry:
+    return MeterGeometry(tuple(Box(*b) for b in REFERENCE_DIGIT_BOXES))
+
+
+def test_the_feature_layer_is_found_in_the_packaged_model(model):
+    name = feature_layer(model.net)
+    assert name in model.net.getLayerNames()
+
+
+def test_samples_that_agree_keep_the_generic_reading(model, reference_crops):
+    samples = [
+        Sample(c, int(d), i) for i, (c, d) in enumerate(zip(reference_crops, READING, strict=True))
+    ]
+    adapted = AdaptedDigitModel(model, samples)
+    generic = model.read(reference_crops)
+    read = adapted.read(reference_crops)
+    assert [r.digit for r in read] == [g.digit for g in generic] == list(READING)
+    assert [r.value for r in read] == pytest.approx([g.value for g in generic], abs=1e-4)
+    frame = cv2.imread(str(REFERENCE_PNG))
+    assert MeterReader(geometry(), model=adapted).read(frame).reading == READING
+
+
+def test_samples_that_say_another_digit_veto_the_generic_one(model, reference_crops):
+    # This meter's "5" roller labelled as 3 and its "6" as 1, with the crops of other rollers
+    # as the samples of 5 and 6: the second opinion disagrees with the generic model on
+    # those two rollers, and the frame is not accepted.
+    samples = [Sample(reference_crops[3], 3), Sample(reference_crops[6], 5)]
+    samples += [Sample(reference_crops[5], 1), Sample(reference_crops[2], 6)]
+    adapted = AdaptedDigitModel(model, samples)
+    read = adapted.read(reference_crops)
+    assert read[3].digit is None and read[5].digit is None
+    assert read[3].confidence < 0.5
+    assert read[0].digit == "0"  # no sample of 0: the generic answer stands
+    frame = cv2.imread(str(REFERENCE_PNG))
+    assert MeterReader(geometry(), model=adapted).read(frame).reason == "low_confidence"
+
+
+def test_veto_needs_a_clear_margin():
+    sims = np.full((3, 10), -np.inf, dtype=np.float32)
+    sims[:, 3] = 0.80
+    sims[:, 5] = [0.85, 0.95, 0.99]
+    assert list(veto(["3", "3", None], sims, margin=0.1)) == [False, True, False]
+    assert list(veto(["7", "7", "7"], sims, margin=0.1)) == [False, False, False]  # no 7 yet
+
+
+def test_the_profile_is_bounded_versioned_and_survives_a_restart(tmp_path):
+    crop = np.full((84, 46, 3), 128, np.uint8)
+    store = AdaptationStore(tmp_path, max_per_digit_and_roller=2)
+    store.add(geometry(), [Sample(crop, 5, 3)], "teach")
+    store.add(geometry(), [Sample(crop, 5, 3)] * 3, "auto")
+    store.add(geometry(), [Sample(crop, 6, 3)], "review")
+    profile = AdaptationStore(tmp_path).load(geometry())
+    assert len(profile) == 3  # two of digit 5 on roller 3, one of 6
+    assert sorted(s.origin for s in profile if s.sample.label == 5) == ["auto", "teach"]
+    assert summary(profile)["samples"] == 3 and summary(profile)["per_digit"]["5"] == 2
+    assert profile[0].sample.crop.shape == (80, 48, 3)
+    other = MeterGeometry(geometry().digit_boxes, decimals=2)
+    assert store.load(other) == []  # new boxes, new profile
+    store.reset()
+    assert store.load(geometry()) == []
+    (tmp_path / "adaptation.npz").write_bytes(b"not a profile")
+    assert store.load(geometry()) == []
+
+
+def test_digits_and_read_take_samples_from_a_csv(tmp_path, reference_crops, capsys):
+    from tests.test_recognition_cli import run
+
+    rows = ["file,label"]
+    for i, (crop, digit) in enumerate(zip(reference_crops, READING, strict=True)):
+        cv2.imwrite(str(tmp_path / f"c{i}.png"), crop)
+        rows.append(f"c{i}.png,{digit}")
+    (tmp_path / "samples.csv").write_text("\n".join(rows) + "\n")
+    crop_path = tmp_path / "c3.png"
+    assert (
+        run(["digits", str(crop_path), "--samples", str(tmp_path / "samples.csv"), "--json"]) == 0
+    )
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert set(record) == {"file", "digit", "value", "confidence"}
+    assert record["digit"] == "5"
+    code = run(["read", str(REFERENCE_PNG), "--samples", str(tmp_path / "samples.csv"), "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["reading"] == READING
+    (tmp_path / "bad.csv").write_text("file,label\nc0.png,N\n")
+    assert run(["digits", str(crop_path), "--samples", str(tmp_path / "bad.csv")]) == 2
+    assert "not a digit" in capsys.readouterr().err
