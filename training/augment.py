@@ -1,7 +1,7 @@
 """Camera-like augmentation of stored crops (STORE_H x STORE_W BGR uint8).
 
 Covers what users and cameras do to a digit box: loose, tight and shifted boxes, small
-rotation, blur, noise, glare spots (reflection streaks only when asked), colour casts
+rotation, blur, noise, glare spots (reflection streaks and bands only when asked), colour casts
 including the Pi camera's red LED light, darkness, and JPEG compression. The vertical shift
 is kept small because the vertical offset of the digit inside the box *is* the roller
 position.
@@ -65,6 +65,25 @@ def reflection_streak(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(f, 0, 255).astype(np.uint8)
 
 
+def reflection_band(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A broad bright band across the lower half of the window: the light mirrored in a
+    curved window pane (the square-font 3 read as 5 under such a band). Soft-edged, a tenth
+    to a third of the crop high, nearly horizontal, white or tinted; the label stays."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    centre = rng.uniform(0.45, 0.9) * h + rng.uniform(-0.1, 0.1) * (xx - w / 2.0)
+    half_height = rng.uniform(0.05, 0.16) * h
+    band = 1.0 / (1.0 + np.exp((np.abs(yy - centre) - half_height) / rng.uniform(0.8, 3.0)))
+    tint = np.array([1.0, 1.0, 1.0]) if rng.random() < 0.6 else rng.uniform(0.5, 1.0, size=3)
+    strength = rng.uniform(50, 180)
+    f = img.astype(np.float32)
+    if rng.random() < 0.5:
+        # Washed out: the band also lowers the contrast below it, not only adds light.
+        f = f * (1.0 - 0.5 * band[:, :, None]) + 0.5 * band[:, :, None] * f.mean()
+    f += band[:, :, None] * strength * tint[None, None, :]
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
 def photometric(img: np.ndarray, rng: np.random.Generator, shuffle: float = 0.0) -> np.ndarray:
     f = img.astype(np.float32)
     if rng.random() < shuffle:
@@ -109,13 +128,16 @@ def augment(
     bars: float = 0.0,
     shuffle: float = 0.0,
     streaks: float = 0.0,
+    bands: float = 0.0,
 ) -> np.ndarray:
     img = jitter_box(img, rng)
     if rng.random() < bars:
         img = beside_the_roller(img, rng)
-    # Drawn only when asked, so that recipes without it stay reproducible.
+    # Drawn only when asked, so that recipes without them stay reproducible.
     if streaks > 0 and rng.random() < streaks:
         img = reflection_streak(img, rng)
+    if bands > 0 and rng.random() < bands:
+        img = reflection_band(img, rng)
     return photometric(img, rng, shuffle)
 
 

@@ -201,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
             False,
         ),
     ]
-    for coll in D.TEST_COLLECTIONS:
+    # The earlier test collections: the only ones a model trained before the fifth session's
+    # split has not seen.
+    for coll in D.TEST_COLLECTIONS + D.OLD_TEST_COLLECTIONS:
         sets.append((coll, D.load_real(args.digits_dir, (coll,)), False))
     if args.sim_frames:
         sim = D.simulator_crops(args.sim_frames, args.seed + 1000, faults=args.sim_faults)

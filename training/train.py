@@ -3,9 +3,10 @@
     .venv/bin/python -m training.train                      # full run, writes the model
     .venv/bin/python -m training.train --head sincos --epochs 6 --no-export   # head comparison
 
-Leave-collections-out: the collections in training.data.HELD_OUT_COLLECTIONS never enter
-training; CALIBRATION_COLLECTIONS fit the temperature and the confidence threshold and
-TEST_COLLECTIONS give the reported numbers. Seeded; runs on 2 CPU cores.
+Leave-meters-out: the meters in training.data.HELD_OUT_COLLECTIONS never enter training;
+CALIBRATION_COLLECTIONS fit the temperature and the confidence threshold and TEST_COLLECTIONS
+give the reported numbers. Recipe runs add --hold-out-selection and are compared on
+SELECTION_COLLECTIONS (training/per_meter.py). Seeded; runs on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -169,6 +170,23 @@ def main(argv: list[str] | None = None) -> int:
         help="share of simulated meters in a random font, glyph width and stroke",
     )
     p.add_argument(
+        "--paint-variety",
+        type=float,
+        default=0.0,
+        help="share of simulated meters with random roller and digit paints (looks.py)",
+    )
+    p.add_argument(
+        "--bands",
+        type=float,
+        default=0.0,
+        help="share of crops with a broad reflection band across the lower half",
+    )
+    p.add_argument(
+        "--hold-out-selection",
+        action="store_true",
+        help="leave the recipe-selection meters out as well (training.data.SELECTION_COLLECTIONS)",
+    )
+    p.add_argument(
         "--occluded",
         type=float,
         default=0.0,
@@ -181,11 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     t0 = time.monotonic()
 
-    dev = tuple(args.hold_out)
+    dev = tuple(args.hold_out) + (D.SELECTION_COLLECTIONS if args.hold_out_selection else ())
     train = D.load_real(args.digits_dir, None, exclude=D.HELD_OUT_COLLECTIONS + dev)
     n_real = len(train)
     sim = (
-        D.simulator_crops(args.sim_frames, args.seed, font_variety=args.font_variety)
+        D.simulator_crops(
+            args.sim_frames,
+            args.seed,
+            font_variety=args.font_variety,
+            paint_variety=args.paint_variety,
+        )
         if args.sim_frames > 0
         else D.CropSet()
     )
@@ -212,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     blank_target, _ = D.target_for(D.KIND_BLANK, math.nan, "N")
 
     def augmented(i: int) -> np.ndarray:
-        return augment(train.images[i], rng, args.bars, args.shuffle, args.streaks)
+        return augment(train.images[i], rng, args.bars, args.shuffle, args.streaks, args.bands)
 
     for epoch in range(args.epochs):
         model.train()
@@ -280,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             "colour_shuffle": args.shuffle,
             "reflection_streaks": args.streaks,
             "simulator_font_variety": args.font_variety,
+            "simulator_paint_variety": args.paint_variety,
+            "reflection_bands": args.bands,
             "occluded_as_no_digit": args.occluded,
         },
         "training_data": {
@@ -288,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             "held_out_collections": list(D.HELD_OUT_COLLECTIONS + dev),
             "calibration_collections": list(D.CALIBRATION_COLLECTIONS),
             "test_collections": list(D.TEST_COLLECTIONS),
+            "selection_collections": list(D.SELECTION_COLLECTIONS),
         },
     }
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")

@@ -52,6 +52,9 @@ class RenderOptions:
     light: Literal["red", "white"] = "red"
     rollers: Literal["white_on_black", "black_on_white"] = "white_on_black"
     red_decimal_rollers: bool = False
+    # BGR reflectances (0..1) overriding `rollers`: red digits on white, pink on brown, ...
+    roller_bgr: tuple[float, float, float] | None = None
+    digit_bgr: tuple[float, float, float] | None = None
     digit_boxes: tuple[Box, ...] | None = None   # default: reference boxes, or evenly spaced
     disc_window: Box = DISC_WINDOW
     pitch_px: int = 88            # arc length between two digits on a roller
@@ -140,6 +143,10 @@ class Renderer:
         background, digit = _BLACK, _WHITE_DIGIT
         if o.rollers == "black_on_white":
             background, digit = _WHITE_DIGIT, np.array([0.12, 0.12, 0.12], np.float32)
+        if o.roller_bgr is not None:
+            background = np.array(o.roller_bgr, np.float32)
+        if o.digit_bgr is not None:
+            digit = np.array(o.digit_bgr, np.float32)
         if o.red_decimal_rollers and index >= o.n_rollers - o.decimals:
             background = _RED_PAINT
         return background, digit
