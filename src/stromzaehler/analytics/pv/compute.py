@@ -44,11 +44,14 @@ def _quiet(_: float) -> None:
 
 
 def _open(source: DataSource) -> tuple[Any, Any]:
-    from ...store import Store
+    from ...store import DATABASE_NAME, Store
     from ...store.counters import CounterStore
     from ..series import CounterModel
 
-    store = Store.open(Path(source.data_dir))
+    # The service opened, checked and migrated this database at its start; the worker only
+    # reads it (a second full check of a database in use here is slow and can fail with an
+    # I/O error while the service writes).
+    store = Store(Path(source.data_dir) / DATABASE_NAME)
     model = CounterModel.for_meter(source.digits, source.decimals, source.gap_limit_s)
     return CounterStore(store), model
 
