@@ -89,6 +89,19 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def attach(cls, data_dir: Path) -> Store:
+        """The database of a data folder this process has already opened (and so checked and
+        migrated) with `open`, for a second, short-lived Store in the same process.
+
+        No file checks here: a plain open()/close() of the database file drops every POSIX
+        lock this process's SQLite connections hold on it; another process closing its
+        connection then takes the -wal and -shm files away from the running service."""
+        path = data_dir / DATABASE_NAME
+        if not path.is_file():
+            raise UnusableDataError(f"database {path}: not found")
+        return cls(path)
+
     @property
     def connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)

@@ -75,15 +75,25 @@ def period(source: DataSource, request: req.PvRequest, now_utc: int | None = Non
 def data_key(source: DataSource, request: req.PvRequest, now_utc: int | None = None
              ) -> tuple[Any, ...]:
     """Changes when the result could: the planning year moves (hourly), the recording's span
-    or its corrections and meter replacements change, a weather file is replaced."""
-    counters, _ = _open(source)
+    or its corrections and meter replacements change, a weather file is replaced.
+
+    Runs inside the service, which has the database open: so Store.attach, not Store.open
+    (whose file checks would drop the service's SQLite locks), and closed again at once."""
+    from ...store import Store
+    from ...store.counters import CounterStore
+
     end, start = period(source, request, now_utc)
     weather_file = None
     if request.weather_file is not None and Path(request.weather_file).is_file():
         stat = Path(request.weather_file).stat()
         weather_file = (stat.st_mtime_ns, stat.st_size)
-    return (end, start, counters.time_range(), len(counters.corrections()),
-            len(counters.replacements()), weather_file)
+    store = Store.attach(Path(source.data_dir))
+    try:
+        counters = CounterStore(store)
+        return (end, start, counters.time_range(), len(counters.corrections()),
+                len(counters.replacements()), weather_file)
+    finally:
+        store.close()
 
 
 def _load(source: DataSource, request: req.PvRequest, minutes: bool,

@@ -191,6 +191,7 @@ export async function mount(root, { params, showError, toast, requireLogin }) {
     }
   }
 
+  let left = false; // set when the user leaves the page
   async function calculate(withGrid) {
     button.disabled = true;
     progress.hidden = false;
@@ -200,12 +201,16 @@ export async function mount(root, { params, showError, toast, requireLogin }) {
     try {
       const q = query(request());
       const [plan, grid] = await Promise.all([get(`/api/pv?${q}&details=true`), withGrid ? get(`/api/pv/grid?${q}`) : state.grid]);
+      // A plan takes seconds: the user may have gone to another page, which now owns the
+      // <main> element (its data-state) and the toast.
+      if (left) return;
       state = { plan, grid };
       results.hidden = false;
       drawPlan();
       charts.grid.setOption(heatmapOption(grid, chosenCell()), true);
       root.dataset.state = "ready";
     } catch (error) {
+      if (left) return;
       root.dataset.state = "error";
       showError(error);
     } finally {
@@ -243,6 +248,7 @@ export async function mount(root, { params, showError, toast, requireLogin }) {
   csvButton.addEventListener("click", () => { if (state.plan) download(monthsCsv(state.plan.months), "pv-months.csv"); });
   calculate(true);
   return () => {
+    left = true;
     if (poll) clearInterval(poll);
     disposers.forEach((dispose) => dispose());
   };
