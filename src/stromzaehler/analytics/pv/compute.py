@@ -44,14 +44,12 @@ def _quiet(_: float) -> None:
 
 
 def _open(source: DataSource) -> tuple[Any, Any]:
-    from ...store import DATABASE_NAME, Store
+    from ...store import Store
     from ...store.counters import CounterStore
     from ..series import CounterModel
 
-    # The service opened, checked and migrated this database at its start; the worker only
-    # reads it (a second full check of a database in use here is slow and can fail with an
-    # I/O error while the service writes).
-    store = Store(Path(source.data_dir) / DATABASE_NAME)
+    # The service checked and migrated this database at its start; the planner only reads it.
+    store = Store.attach(Path(source.data_dir))
     model = CounterModel.for_meter(source.digits, source.decimals, source.gap_limit_s)
     return CounterStore(store), model
 
