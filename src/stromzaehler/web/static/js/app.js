@@ -119,7 +119,7 @@ async function route(force = false) {
   try {
     current.cleanup = await page.mount(view, { params, navigate, toast, showError, requireLogin });
   } catch (error) {
-    showError(error);
+    if (token === current.token) showError(error); // not on the page the user went on to
   }
 }
 
