@@ -118,6 +118,10 @@ def test_digits_and_read_take_samples_from_a_csv(tmp_path, reference_crops, caps
     code = run(["read", str(REFERENCE_PNG), "--samples", str(tmp_path / "samples.csv"), "--json"])
     assert code == 0
     assert json.loads(capsys.readouterr().out)["reading"] == READING
-    (tmp_path / "bad.csv").write_text("file,label\nc0.png,N\n")
+    (tmp_path / "bad.csv").write_text("file,label\nc0.png,x\n")
     assert run(["digits", str(crop_path), "--samples", str(tmp_path / "bad.csv")]) == 2
     assert "not a digit" in capsys.readouterr().err
+    # N (between two digits) teaches no digit: skipped, and a file of only N has no samples.
+    (tmp_path / "between.csv").write_text("file,label\nc0.png,N\n")
+    assert run(["digits", str(crop_path), "--samples", str(tmp_path / "between.csv")]) == 2
+    assert "no samples labelled 0-9" in capsys.readouterr().err

@@ -128,7 +128,8 @@ def geometry_from_args(args: argparse.Namespace) -> MeterGeometry:
 
 
 def load_samples_csv(path: Path) -> list[Any]:
-    """The labelled crops a --samples CSV lists; InputError naming the bad row."""
+    """The labelled crops a --samples CSV lists; InputError naming the bad row. Rows labelled
+    N (a roller between two digits, as in labelled digit sets) teach no digit: skipped."""
     import csv
 
     from stromzaehler.recognition.adapt import Sample
@@ -136,18 +137,24 @@ def load_samples_csv(path: Path) -> list[Any]:
     if not path.is_file():
         raise InputError(f"{path}: no such samples file")
     samples = []
+    between = 0
     with path.open(newline="") as f:
         rows = csv.DictReader(f)
         if rows.fieldnames is None or not {"file", "label"} <= set(rows.fieldnames):
             raise InputError(f"{path}: needs the columns file,label")
         for line, row in enumerate(rows, start=2):
             label = (row["label"] or "").strip()
+            if label.upper() == "N":
+                between += 1
+                continue
             if label not in tuple("0123456789"):
                 raise InputError(f"{path}:{line}: label {label!r} is not a digit 0-9")
             crop = load_image(path.parent / (row["file"] or "").strip())
             samples.append(Sample(crop, int(label)))
     if not samples:
-        raise InputError(f"{path}: no samples")
+        raise InputError(f"{path}: no samples labelled 0-9")
+    if between:
+        print(f"{path}: {between} rows labelled N (between two digits) skipped", file=sys.stderr)
     return samples
 
 
