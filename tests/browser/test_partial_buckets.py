@@ -33,3 +33,14 @@ def test_the_month_the_recording_stops_in_is_partial_with_its_share(service, pag
     )
     percent = round(100 * buckets[11]["coverage"])
     assert "partial" in bar["hover"] and f"{percent} %" in bar["hover"]
+
+
+def test_a_partly_recorded_period_is_not_compared_with_the_previous_one(service, page_factory):
+    page, _ = page_factory()
+    # December 2026 is recorded up to the 20th only: a change against November would mislead.
+    open_dashboard(page, "kind=month&date=2026-12-01")
+    assert page.inner_text("#stat-change") == "—"
+    assert "Only part of this period is recorded" in page.inner_text("#consumption-notes")
+    # November is recorded whole: compared as before.
+    open_dashboard(page, "kind=month&date=2026-11-01")
+    assert page.inner_text("#stat-change").endswith("%")

@@ -171,7 +171,10 @@ export async function mount(root, { params, navigate, showError }) {
 
   const counts = { estimated: 0, missing: 0, partial: 0 };
   for (const bucket of data.buckets) if (bucket.quality in counts) counts[bucket.quality] += 1;
-  const change = before && before.total_kwh > 0 ? (data.total_kwh - before.total_kwh) / before.total_kwh : null;
+  // A period only partly recorded (the running month, the first one) against a whole one says
+  // nothing about the household: no change then.
+  const comparable = counts.partial === 0 && before && before.total_kwh > 0;
+  const change = comparable ? (data.total_kwh - before.total_kwh) / before.total_kwh : null;
   stats.replaceChildren(
     stat(t("dash.total"), formatKwh(data.total_kwh, data.total_kwh < 10 ? 2 : 1), "total"),
     stat(t("dash.previous"), before ? formatKwh(before.total_kwh, before.total_kwh < 10 ? 2 : 1) : t("common.none"), "previous"),
@@ -179,6 +182,7 @@ export async function mount(root, { params, navigate, showError }) {
   );
   const noteLines = [];
   if (counts.estimated || counts.missing) noteLines.push(t("dash.qualityNote", counts));
+  if (counts.partial) noteLines.push(t("dash.partialNote"));
   if (data.buckets.length === 0) noteLines.push(t("dash.noData"));
   notes.replaceChildren(...noteLines.map((line) => h("p", {}, line)));
   root.dataset.buckets = String(data.buckets.length);
