@@ -49,19 +49,19 @@ def _check_time(t_utc: int, now_utc: int) -> None:
 
 
 def _check_typed(
-    name: str,
     t_utc: int,
     counter_wh: int,
-    before: Neighbour | None,
-    after: Neighbour | None,
+    neighbours: tuple[Neighbour | None, Neighbour | None],
     limits: CounterLimits,
+    name: str | None = None,
 ) -> None:
-    """The one typed-reading rule (typed_reading.check_typed_reading) as an EventError, the
-    message naming which value it is about."""
+    """The one typed-reading rule (typed_reading.check_typed_reading) as an EventError; with
+    `name`, the message says which value it is about and that it can be forced."""
     try:
-        check_typed_reading(t_utc, counter_wh, before, after, limits)
+        check_typed_reading(t_utc, counter_wh, *neighbours, limits)
     except TypedReadingError as error:
-        raise EventError(f"{name}: {error} (force to store anyway)") from None
+        message = str(error) if name is None else f"{name}: {error} (force to store anyway)"
+        raise EventError(message) from None
 
 
 def typed_neighbours(
@@ -99,10 +99,7 @@ def add_manual_reading(
     must fit the readings on both sides (typed_reading.check_typed_reading)."""
     _check_time(t_utc, now_utc)
     if not force:
-        try:
-            check_typed_reading(t_utc, counter_wh, *typed_neighbours(store, t_utc), limits)
-        except TypedReadingError as error:
-            raise EventError(str(error)) from None
+        _check_typed(t_utc, counter_wh, typed_neighbours(store, t_utc), limits)
     _check_counter("counter", counter_wh, limits.modulus_wh)
     return writer.add_reading(t_utc, counter_wh, 1.0, MANUAL_SOURCE)
 
@@ -129,9 +126,9 @@ def replace_meter(
         raise EventError("there is already a meter replacement at that time")
     if not force:
         before, _ = typed_neighbours(store, t_utc)
-        _check_typed("old meter's last value", t_utc, old_end_wh, before, None, limits)
+        _check_typed(t_utc, old_end_wh, (before, None), limits, "old meter's last value")
         _, after = typed_neighbours(store, t_utc - 1)  # readings at t_utc are the new meter's
-        _check_typed("new meter's first value", t_utc, new_start_wh, None, after, limits)
+        _check_typed(t_utc, new_start_wh, (None, after), limits, "new meter's first value")
     store.add_replacement(t_utc, old_end_wh, new_start_wh, now_utc, note)
 
 
@@ -153,7 +150,7 @@ def correct_reading(
     if counter_wh is not None:
         _check_counter("counter", counter_wh, limits.modulus_wh)
         if not force:
-            _check_typed("corrected value", t_utc, counter_wh,
-                         *typed_neighbours(store, t_utc), limits)
+            _check_typed(t_utc, counter_wh, typed_neighbours(store, t_utc), limits,
+                         "corrected value")
     store.set_correction(t_utc, counter_wh, now_utc, note)
     return stored[0]
