@@ -2,10 +2,12 @@
 
 Queries never write (a read-only file system still answers, and a query never holds the write
 lock the capture loop needs); the upkeep thread brings the pre-aggregate up to date. Until it
-has, the quarters near the dirty range (the readings changed since they were computed) are not
-trusted: a change at a reading reshapes the series from the point before the reading before it
-to the point after the reading after it, and disc revolutions reshape whole days around it, so
-the span is widened to two readings and two days on each side.
+has, the quarters near the dirty spans (the readings changed since they were computed, one span
+per changed UTC day in the store) are not trusted: a change at a reading reshapes the series
+from the point before the reading before it to the point after the reading after it, and disc
+revolutions reshape whole days around it, so each span is widened to two readings and two days
+on each side. The quarters between the spans are used as stored, so a query's on-the-fly work
+follows the size of the changes, not the time between them.
 """
 
 from __future__ import annotations
