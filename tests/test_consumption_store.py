@@ -18,6 +18,7 @@ from stromzaehler.analytics.consumption import ESTIMATED, MEASURED, MISSING, PAR
 from stromzaehler.analytics.series import CounterModel, counter_modulus_wh
 from stromzaehler.store import Store
 from stromzaehler.store.counters import CounterStore
+from stromzaehler.typed_reading import CounterLimits
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MODULUS = counter_modulus_wh(7, 1)
@@ -292,16 +293,40 @@ def test_counter_events_refuse_values_that_run_backwards_unless_forced(tmp_path)
                              enumerate([999_999_800, 999_999_900, 5_000, 100, 200])])
     counters = CounterStore(store)
     now = DAY0 + 86400
+    limits = CounterLimits(MODULUS, 100, 15_000)
     # the reading at +180 s (100 Wh after the rollover) is fine; +120 s is a misread
-    with pytest.raises(events.EventError, match="above the reading after it"):
-        events.correct_reading(counters, DAY0 + 120, 300, now, MODULUS)
-    events.correct_reading(counters, DAY0 + 120, 0, now, MODULUS)  # across the rollover
-    with pytest.raises(events.EventError, match="below the reading before it"):
-        events.correct_reading(counters, DAY0 + 240, 50, now, MODULUS)
-    events.correct_reading(counters, DAY0 + 240, 50, now, MODULUS, force=True)
-    with pytest.raises(events.EventError, match="below the reading before it"):
-        events.replace_meter(counters, DAY0 + 300, 40, 0, now, MODULUS)
+    with pytest.raises(events.EventError, match=r"corrected value: 0.3 kWh is more than"):
+        events.correct_reading(counters, DAY0 + 120, 300, now, limits)
+    events.correct_reading(counters, DAY0 + 120, 0, now, limits)  # across the rollover
+    with pytest.raises(events.EventError, match=r"corrected value: .* less than the reading bef"):
+        events.correct_reading(counters, DAY0 + 240, 50, now, limits)
+    events.correct_reading(counters, DAY0 + 240, 50, now, limits, force=True)
+    old_below = r"old meter's last value: .* less than the reading before it"
+    with pytest.raises(events.EventError, match=old_below):
+        events.replace_meter(counters, DAY0 + 300, 40, 0, now, limits)
     with pytest.raises(events.EventError, match="future"):
-        events.replace_meter(counters, now + 3600, 300, 0, now, MODULUS)
-    events.replace_meter(counters, DAY0 + 300, 300, 0, now, MODULUS)
+        events.replace_meter(counters, now + 3600, 300, 0, now, limits)
+    with pytest.raises(events.EventError, match=r"old meter's last value: .* plus what 15000 W"):
+        events.replace_meter(counters, DAY0 + 300, 90_000, 0, now, limits)
+    events.replace_meter(counters, DAY0 + 300, 300, 0, now, limits)
     assert [c.counter_wh for c in counters.corrections()] == [0, 50]
+
+
+def test_a_replacement_checks_the_new_value_only_against_the_new_meter(tmp_path):
+    from stromzaehler.analytics import events
+
+    store = Store.open(tmp_path)
+    # the old meter stands at 5,000 kWh; 10 minutes later the new one shows 1 kWh
+    store.add_readings_bulk([(DAY0, 5_000_000, 1.0, "x"), (DAY0 + 600, 1_000, 1.0, "x")])
+    counters = CounterStore(store)
+    limits = CounterLimits(MODULUS, 100, 15_000)
+    now = DAY0 + 86400
+    with pytest.raises(events.EventError, match=r"new meter's first value: .* more than the "
+                                                r"reading after it"):
+        events.replace_meter(counters, DAY0 + 300, 5_000_100, 2_000, now, limits)
+    with pytest.raises(events.EventError, match=r"old meter's last value: .* plus what"):
+        events.replace_meter(counters, DAY0 + 300, 5_900_000, 900, now, limits)
+    # the new meter's 0.9 kWh lies far below the old meter's 5,000 kWh: no "backwards"
+    events.replace_meter(counters, DAY0 + 300, 5_000_100, 900, now, limits)
+    assert [(r.old_end_wh, r.new_start_wh) for r in counters.replacements()] == [
+        (5_000_100, 900)]

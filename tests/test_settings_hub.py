@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 from fastapi.testclient import TestClient
 
+from stromzaehler.capture.disc_keeper import DiscLoopKeeper
 from stromzaehler.capture.disc_loop import DiscLoop
 from stromzaehler.config import Box, load_settings
 from stromzaehler.passwords import set_password
@@ -120,3 +121,54 @@ def test_the_disc_loop_takes_enabled_and_fps_from_the_hub_but_keeps_a_manual_swi
     assert not loop.enabled
     hub.publish(changed(fps=8.0, enabled=True))
     assert loop.enabled
+
+
+def test_a_disc_window_set_later_creates_and_starts_the_disc_loop(tmp_path):
+    settings = load_settings(environ={}, overrides={
+        "storage": {"data_dir": str(tmp_path)}, "meter": {"disc_window": []},
+    })
+    store = Store.open(tmp_path)
+    camera = Camera()
+    built: list[DiscLoop] = []
+
+    def build(changed) -> DiscLoop | None:  # as runtime.build_disc_loop does
+        window = changed.meter.geometry().disc_window
+        if window is None:
+            return None
+        loop = DiscLoop(lambda: CroppingDiscFrames(camera.capture, loop.window,
+                                                   clock=camera.clock),
+                        store, changed.meter.revolutions_per_kwh, fps=FPS, window=window)
+        built.append(loop)
+        return loop
+
+    hub = SettingsHub(settings)
+    keeper = DiscLoopKeeper(hub, build, build(settings))
+    assert keeper.loop is None  # no window at start: no loop
+    app = create_app(settings, store, None, None, hub)
+    keeper.on_created(lambda loop: setattr(app.state, "disc_loop", loop))
+    keeper.start()
+    set_password(store, "correct horse")
+    client = TestClient(app)
+    token = client.post("/api/login", json={"password": "correct horse"}).json()["csrf_token"]
+    headers = {"X-CSRF-Token": token}
+    assert client.put("/api/power/tracking", json={"enabled": True},
+                      headers=headers).status_code == 503  # no loop to switch
+
+    geometry = client.get("/api/setup/geometry").json()
+    geometry.update(disc_window=NEW_WINDOW.as_list(), revolutions_per_kwh=96.0)
+    assert client.put("/api/setup/geometry", json=geometry, headers=headers).status_code == 200
+    try:
+        loop = keeper.loop
+        assert loop is not None and built == [loop] and app.state.disc_loop is loop
+        assert loop.window == NEW_WINDOW and loop.enabled
+        assert loop._thread is not None and loop._thread.is_alive()  # started at once
+    finally:
+        keeper.stop()
+    counted = sum(loop.step() for _ in range(600))  # two minutes on the disc: 12 revolutions
+    assert 10 <= counted <= 12
+
+    # the window removed again: tracking stops, no second loop is made
+    geometry.update(disc_window=None)
+    assert client.put("/api/setup/geometry", json=geometry, headers=headers).status_code == 200
+    assert keeper.loop is loop and built == [loop]
+    assert loop.window is None and not loop.enabled and loop.state().tracking == "off"

@@ -253,6 +253,15 @@ def test_rejected_frames_are_listed_with_reason_image_and_crops(client, store, d
     assert client.get("/api/frames/999/image").status_code == 404
 
 
+def test_frames_are_filtered_by_a_known_status_only(client, store, data_dir):
+    frame_id = rejected_frame(store, data_dir)
+    assert client.get("/api/frames?status=bogus").status_code == 422
+    assert client.get("/api/frames?status=accepted").json()["frames"] == []
+    every = {f["status"] for f in client.get("/api/frames?status=").json()["frames"]}
+    rejected = client.get("/api/frames").json()["frames"]
+    assert [f["id"] for f in rejected] == [frame_id] and len(every) > 1
+
+
 def test_image_outside_the_data_folder_is_not_served(client, store, tmp_path):
     outside = tmp_path / "secret.jpg"
     cv2.imwrite(str(outside), frame_image())

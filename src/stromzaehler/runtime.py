@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .backups import BackupWorker, ServiceLock, backup_folder
+from .capture.disc_keeper import DiscLoopKeeper
 from .capture.disc_loop import DiscLoop
 from .capture.loop import CaptureService
 from .capture.verdict import FrameHandler
@@ -130,17 +131,22 @@ def serve(settings: Settings) -> None:
     backups.start()
     service = build_service(settings, store)
     disc_loop = build_disc_loop(settings, store, service)
-    # Every running part gets a settings change from the web at once.
+    # Every running part gets a settings change from the web at once; a disc window set
+    # later creates the disc loop then (capture/disc_keeper.py).
     hub = SettingsHub(settings)
     hub.subscribe(service.reconfigure)
-    if disc_loop is not None:
-        hub.subscribe(disc_loop.reconfigure)
+    disc = DiscLoopKeeper(hub, lambda changed: build_disc_loop(changed, store, service), disc_loop)
     app = create_app(settings, store, service, disc_loop, hub)
     upkeep = start_upkeep(lambda: hub.settings, store)
     service.start()
-    if disc_loop is not None:
-        disc_loop.start()
+    disc.start()
     publisher = start_publishing(settings, store, disc_loop, app, hub.subscribe)
+
+    def show_disc_loop(loop: DiscLoop) -> None:
+        app.state.disc_loop = loop
+        app.state.store_reader.power_source = loop
+
+    disc.on_created(show_disc_loop)
     log.info(
         "starting the web server on http://%s:%d (data in %s, set up in %.1f s)",
         settings.server.host,
@@ -168,6 +174,5 @@ def serve(settings: Settings) -> None:
         upkeep.stop()
         backups.stop()
         publisher.stop()  # says `offline` to the broker
-        if disc_loop is not None:
-            disc_loop.stop()  # before the service closes the light they share
+        disc.stop()  # before the service closes the light they share
         service.stop()

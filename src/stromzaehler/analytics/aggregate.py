@@ -33,7 +33,7 @@ from .edges import fill_edges, recording_span
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
-from .staleness import stale_buckets, stale_span
+from .staleness import Span, stale_parts, stale_spans
 
 MAX_PROFILE_DAYS = 3 * 366
 DAY_S = 86400
@@ -64,8 +64,9 @@ class CounterSource(Protocol):
     def replacements(
         self, from_utc: int | None = None, to_utc: int | None = None
     ) -> Sequence[ReplacementRow]: ...
-    def dirty_range(self) -> tuple[int, int] | None: ...
+    def dirty_spans(self) -> list[tuple[int, int]]: ...
     def set_dirty_range(self, span: tuple[int, int] | None) -> None: ...
+    def clear_dirty(self, lo_utc: int, hi_utc: int) -> None: ...
     def replace_quarters(
         self,
         lo_utc: int,
@@ -205,7 +206,7 @@ def consumption(
     """
     bounds = bucket_boundaries(resolution, from_utc, to_utc, zone)
     sources: np.ndarray | None = None
-    stale = stale_span(source, model)
+    stale = stale_spans(source, model)
     if use_quarters and resolution != "minute" and not np.any(bounds % QUARTER_S):
         if _has_revolutions(source, int(bounds[0]), int(bounds[-1])):
             quarter_utc, quarter_wh, estimated, shaped = source.quarters_with_disc(  # type: ignore[attr-defined]
@@ -241,24 +242,24 @@ def _fill_on_the_fly(
     energy_wh: np.ndarray,
     quality: np.ndarray,
     sources: np.ndarray | None,
-    stale: tuple[int, int] | None,
+    stale: list[Span],
     model: CounterModel,
 ) -> np.ndarray | None:
-    """Recompute in place the buckets overlapping the stale span from the readings; returns
-    the per-bucket sources (made when only the recomputed part has disc revolutions)."""
-    part = stale_buckets(bounds, stale)
-    if part is None:
-        return sources
-    first, end = part
-    sub = bounds[first:end + 1]
-    reading_t, point_t, point_e, disc_spans = load_fused(source, int(sub[0]), int(sub[-1]), model)
-    energy_wh[first:end], quality[first:end] = bucket_energy(
-        point_t, point_e, sub, model.gap_limit_s, reading_t)
-    if disc_spans is not None and sources is None:
-        sources = np.full(quality.size, SOURCE_COUNTER, dtype=np.int8)
-    if sources is not None:
-        sources[first:end] = (SOURCE_COUNTER if disc_spans is None
-                              else bucket_sources(sub, disc_spans))
+    """Recompute in place the buckets overlapping the stale spans from the readings (each
+    stretch of them on its own, so the cost follows the stale spans, not the range between
+    them); returns the per-bucket sources (made when only the recomputed part has disc
+    revolutions)."""
+    for first, end in stale_parts(bounds, stale):
+        sub = bounds[first:end + 1]
+        reading_t, point_t, point_e, disc_spans = load_fused(
+            source, int(sub[0]), int(sub[-1]), model)
+        energy_wh[first:end], quality[first:end] = bucket_energy(
+            point_t, point_e, sub, model.gap_limit_s, reading_t)
+        if disc_spans is not None and sources is None:
+            sources = np.full(quality.size, SOURCE_COUNTER, dtype=np.int8)
+        if sources is not None:
+            sources[first:end] = (SOURCE_COUNTER if disc_spans is None
+                                  else bucket_sources(sub, disc_spans))
     return sources
 
 
@@ -292,7 +293,7 @@ def _so_far(
     bounds: np.ndarray,
     quality: np.ndarray,
     model: CounterModel,
-    stale: tuple[int, int] | None = None,
+    stale: list[Span] | None = None,
 ) -> tuple[int, int, int] | None:
     """(bucket index, latest reading, Wh from the bucket start to it) for the missing bucket
     that holds the latest reading, when its start is covered by readings."""
@@ -309,8 +310,11 @@ def _so_far(
     if start % QUARTER_S == 0 and latest - start > 2 * QUARTER_S:
         # Whole quarter hours from the pre-aggregate, only the last part from readings.
         tail_start = _floor_quarter(latest)
-        if stale is not None:  # stored quarters only up to where they may be out of date
-            tail_start = max(start, min(tail_start, _floor_quarter(max(stale[0], start))))
+        # stored quarters only up to the first stale span that reaches into the bucket
+        for lo, hi in stale or ():
+            if hi > start:
+                tail_start = max(start, min(tail_start, _floor_quarter(max(lo, start))))
+                break
         quarter_utc, quarter_wh, _ = source.quarters(start, tail_start)
         if quarter_utc.size != (tail_start - start) // QUARTER_S:
             return None
@@ -327,7 +331,7 @@ def quarter_series(
     source: CounterSource,
     start_utc: int,
     end_utc: int,
-    stale: tuple[int, int] | None = None,
+    stale: list[Span] | None = None,
     model: CounterModel | None = None,
 ) -> QuarterSeries:
     """Dense quarter hours of [start_utc, end_utc) from the pre-aggregate (both aligned); the
@@ -341,7 +345,7 @@ def quarter_series(
     quality[index] = estimated
     if model is not None and count:
         bounds = start_utc + QUARTER_S * np.arange(count + 1, dtype=np.int64)
-        _fill_on_the_fly(source, bounds, energy_wh, quality, None, stale, model)
+        _fill_on_the_fly(source, bounds, energy_wh, quality, None, stale or [], model)
     return QuarterSeries(start_utc, energy_wh, quality)
 
 
@@ -360,7 +364,7 @@ def profile(
     start, end = int(days[0]), int(days[-1])
     if start % QUARTER_S or end % QUARTER_S:
         raise RangeError(f"time zone {zone.key} has an offset that is not a whole quarter hour")
-    stale = stale_span(source, model)
+    stale = stale_spans(source, model)
     current = quarter_series(source, start, end, stale, model)
     previous = quarter_series(source, start - (end - start), start, stale, model)
     return load_profile(current, zone, previous)

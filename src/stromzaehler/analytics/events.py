@@ -10,7 +10,6 @@ from typing import Protocol
 
 import numpy as np
 
-from ..clock import iso_utc
 from ..typed_reading import CounterLimits, Neighbour, TypedReadingError, check_typed_reading
 
 MANUAL_SOURCE = "manual"
@@ -49,32 +48,20 @@ def _check_time(t_utc: int, now_utc: int) -> None:
         raise EventError("the time lies in the future")
 
 
-def _check_order(
-    store: EventStore,
+def _check_typed(
     t_utc: int,
-    value_wh: int,
-    modulus_wh: int,
-    check_before: bool = True,
-    check_after: bool = True,
+    counter_wh: int,
+    neighbours: tuple[Neighbour | None, Neighbour | None],
+    limits: CounterLimits,
+    name: str | None = None,
 ) -> None:
-    """A counter never runs backwards: the value must lie between the effective readings
-    around t_utc (a drop of more than half the modulus is a rollover and allowed)."""
-    if check_before:
-        times, values = store.readings_before(t_utc, 1)
-        swapped = times.size and store.replacements(int(times[0]) + 1, t_utc)
-        if times.size and not swapped and 0 < values[0] - value_wh < modulus_wh // 2:
-            raise EventError(
-                f"{value_wh} Wh is below the reading before it ({int(values[0])} Wh at "
-                f"{iso_utc(int(times[0]))}); a counter never runs backwards (force to store anyway)"
-            )
-    if check_after:
-        times, values = store.readings_after(t_utc, 1)
-        swapped = times.size and store.replacements(t_utc + 1, int(times[0]))
-        if times.size and not swapped and 0 < value_wh - values[0] < modulus_wh // 2:
-            raise EventError(
-                f"{value_wh} Wh is above the reading after it ({int(values[0])} Wh at "
-                f"{iso_utc(int(times[0]))}); a counter never runs backwards (force to store anyway)"
-            )
+    """The one typed-reading rule (typed_reading.check_typed_reading) as an EventError; with
+    `name`, the message says which value it is about and that it can be forced."""
+    try:
+        check_typed_reading(t_utc, counter_wh, *neighbours, limits)
+    except TypedReadingError as error:
+        message = str(error) if name is None else f"{name}: {error} (force to store anyway)"
+        raise EventError(message) from None
 
 
 def typed_neighbours(
@@ -112,10 +99,7 @@ def add_manual_reading(
     must fit the readings on both sides (typed_reading.check_typed_reading)."""
     _check_time(t_utc, now_utc)
     if not force:
-        try:
-            check_typed_reading(t_utc, counter_wh, *typed_neighbours(store, t_utc), limits)
-        except TypedReadingError as error:
-            raise EventError(str(error)) from None
+        _check_typed(t_utc, counter_wh, typed_neighbours(store, t_utc), limits)
     _check_counter("counter", counter_wh, limits.modulus_wh)
     return writer.add_reading(t_utc, counter_wh, 1.0, MANUAL_SOURCE)
 
@@ -126,21 +110,25 @@ def replace_meter(
     old_end_wh: int,
     new_start_wh: int,
     now_utc: int,
-    modulus_wh: int,
+    limits: CounterLimits,
     note: str | None = None,
     force: bool = False,
 ) -> None:
     """From t_utc on readings come from a new meter; consumption continues across the swap.
-    Unless forced, the old meter's last value must not be below its readings before t_utc and
-    the new meter's first value not above its readings after."""
+    Unless forced, both values go through the one typed-reading rule on the side where they
+    belong: the old meter's last value after the readings before t_utc, the new meter's first
+    value before the readings from t_utc on. The new value is a new meter's, so it is never
+    compared with the old meter's readings."""
     _check_time(t_utc, now_utc)
-    _check_counter("old meter's last value", old_end_wh, modulus_wh)
-    _check_counter("new meter's first value", new_start_wh, modulus_wh)
+    _check_counter("old meter's last value", old_end_wh, limits.modulus_wh)
+    _check_counter("new meter's first value", new_start_wh, limits.modulus_wh)
     if store.replacements(t_utc, t_utc):
         raise EventError("there is already a meter replacement at that time")
     if not force:
-        _check_order(store, t_utc, old_end_wh, modulus_wh, check_after=False)
-        _check_order(store, t_utc - 1, new_start_wh, modulus_wh, check_before=False)
+        before, _ = typed_neighbours(store, t_utc)
+        _check_typed(t_utc, old_end_wh, (before, None), limits, "old meter's last value")
+        _, after = typed_neighbours(store, t_utc - 1)  # readings at t_utc are the new meter's
+        _check_typed(t_utc, new_start_wh, (None, after), limits, "new meter's first value")
     store.add_replacement(t_utc, old_end_wh, new_start_wh, now_utc, note)
 
 
@@ -149,19 +137,20 @@ def correct_reading(
     t_utc: int,
     counter_wh: int | None,
     now_utc: int,
-    modulus_wh: int,
+    limits: CounterLimits,
     note: str | None = None,
     force: bool = False,
 ) -> int:
     """Give the stored reading at exactly t_utc a new value, or with None mark it void.
     The original stays in the readings table; returns the value it had. Unless forced, the new
-    value must lie between the readings around it."""
+    value must fit the readings around it by the one typed-reading rule."""
     stored = store.reading_at(t_utc)
     if stored is None:
         raise EventError("there is no reading at that time (give its exact time)")
     if counter_wh is not None:
-        _check_counter("counter", counter_wh, modulus_wh)
+        _check_counter("counter", counter_wh, limits.modulus_wh)
         if not force:
-            _check_order(store, t_utc, counter_wh, modulus_wh)
+            _check_typed(t_utc, counter_wh, typed_neighbours(store, t_utc), limits,
+                         "corrected value")
     store.set_correction(t_utc, counter_wh, now_utc, note)
     return stored[0]

@@ -1,10 +1,11 @@
 """Upkeep of the quarter-hour pre-aggregate: bounded work in small transactions.
 
-The store's triggers keep the range of readings changed since the quarters were computed
-(consumption_dirty). `refresh_step` recomputes one chunk of it in one short transaction;
-`UpkeepWorker` runs the steps in a background thread with a pause between them, so the
-capture loop's writes always get the database in time. Queries never call this: they answer
-from the stored quarters and compute the still-dirty part on the fly (aggregate.consumption).
+The store's triggers keep the spans of readings changed since the quarters were computed
+(consumption_dirty, one span per UTC day touched). `refresh_step` recomputes one chunk of
+them in one short transaction; `UpkeepWorker` runs the steps in a background thread with a
+pause between them, so the capture loop's writes always get the database in time. Queries
+never call this: they answer from the stored quarters and compute the still-dirty part on the
+fly (aggregate.consumption).
 """
 
 from __future__ import annotations
@@ -70,10 +71,13 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
             source.replace_quarters(_FAR_PAST, _FAR_FUTURE, [], [], [])
             source.set_dirty_range(span)
             source.set_model_key(model_key(model))
-        dirty = source.dirty_range()
-        if dirty is None:
+        spans = source.dirty_spans()
+        if not spans:
             return False
-        lo, hi = dirty
+        # The earliest change and the changes a step could reach from it: a change decades
+        # back is one step of its own, not the start of a walk through everything after it.
+        lo = spans[0][0]
+        hi = max(span_hi for span_lo, span_hi in spans if span_lo <= lo + REFRESH_CHUNK_S)
         margin_lo = margin_hi = 0
         if _has_revolutions(source, _floor_day(lo) - 2 * DAY_S, _floor_day(hi) + 4 * DAY_S):
             # The disc is fused in day-long pieces from a day's first counter change to the
@@ -137,7 +141,7 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
             )
         else:
             source.replace_quarters(q_lo, q_hi, [], [], [])
-        source.set_dirty_range((step_hi + 1, hi) if step_hi < hi else None)
+        source.clear_dirty(lo, step_hi)
     return True
 
 

@@ -156,7 +156,7 @@ def run_replace(args: argparse.Namespace) -> int:
     try:
         t_utc = _instant(setup, args.time)
         events.replace_meter(setup.counters, t_utc, round(args.old_kwh * 1000),
-                             round(args.new_kwh * 1000), int(time.time()), setup.modulus_wh,
+                             round(args.new_kwh * 1000), int(time.time()), setup.limits,
                              args.note, force=args.force)
     except ValueError as error:
         return _fail(str(error))
@@ -170,7 +170,7 @@ def run_correct(args: argparse.Namespace) -> int:
         t_utc = _instant(setup, args.time)
         value = None if args.void else round(args.kwh * 1000)
         stored = events.correct_reading(setup.counters, t_utc, value, int(time.time()),
-                                        setup.modulus_wh, args.note, force=args.force)
+                                        setup.limits, args.note, force=args.force)
     except ValueError as error:
         return _fail(str(error))
     outcome = "void" if value is None else f"{value} Wh"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from ..clock import clock_synchronised
 from ..config import Settings
 from ..light import open_light
 from ..sources import open_source, resolve_source_spec
+from ..store.checks import UnusableDataError, check_data_folder
 
 MIN_FREE_BYTES = 200 * 1024**2
 FPS_PROBE_FRAMES = 10
@@ -118,14 +118,12 @@ def check_disk(settings: Settings) -> CheckResult:
 def check_data_dir(settings: Settings) -> CheckResult:
     folder = settings.storage.data_dir
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder):
-            pass
-    except OSError as error:
+        check_data_folder(folder)  # the same check `serve` makes before it opens the store
+    except UnusableDataError as error:
         return CheckResult(
             "data folder",
             False,
-            f"{folder}: {error}",
+            str(error),
             f"sudo chown stromzaehler: {folder} (or run with --data on a writable folder)",
         )
     return CheckResult("data folder", True, f"{folder} is writable")

@@ -2,7 +2,7 @@
 
 Effective readings are the stored readings with corrections applied (a correction either
 replaces a reading's value or voids it). Every change to readings, corrections or replacements
-widens the dirty range (triggers of migration 3); analytics.aggregate recomputes the
+widens the dirty span of its UTC day (triggers of migration 7); analytics.aggregate recomputes the
 quarter-hour energies of that range and clears it.
 """
 
@@ -196,17 +196,38 @@ class CounterStore:
             (key,),
         )
 
+    def dirty_spans(self) -> list[tuple[int, int]]:
+        """The changed [lo, hi] spans (at most one per UTC day touched, migration 7), by lo."""
+        rows = self._db.execute(
+            "SELECT lo_utc, hi_utc FROM consumption_dirty ORDER BY lo_utc"
+        ).fetchall()
+        return [(int(lo), int(hi)) for lo, hi in rows]
+
     def dirty_range(self) -> tuple[int, int] | None:
-        row = self._db.execute("SELECT lo_utc, hi_utc FROM consumption_dirty").fetchone()
-        return (int(row[0]), int(row[1])) if row else None
+        """From the earliest change to the latest; None when the pre-aggregate is current."""
+        row = self._db.execute("SELECT min(lo_utc), max(hi_utc) FROM consumption_dirty").fetchone()
+        return None if row[0] is None else (int(row[0]), int(row[1]))
 
     def set_dirty_range(self, span: tuple[int, int] | None) -> None:
-        """Inside a transaction: what remains to be recomputed (None: nothing)."""
+        """Inside a transaction: all that remains to be recomputed (None: nothing)."""
         self._db.execute("DELETE FROM consumption_dirty")
         if span is not None:
             self._db.execute(
-                "INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, ?, ?)", span
+                "INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (?, ?, ?)",
+                (span[0] // DAY_S, *span),
             )
+
+    def clear_dirty(self, lo_utc: int, hi_utc: int) -> None:
+        """Inside a transaction: the changes in [lo_utc, hi_utc] are recomputed. A span that
+        reaches past hi_utc keeps its rest."""
+        self._db.execute(
+            "DELETE FROM consumption_dirty WHERE lo_utc >= ? AND hi_utc <= ?", (lo_utc, hi_utc)
+        )
+        self._db.execute(
+            "UPDATE consumption_dirty SET lo_utc = ? WHERE lo_utc >= ? AND lo_utc <= ?"
+            " AND hi_utc > ?",
+            (hi_utc + 1, lo_utc, hi_utc, hi_utc),
+        )
 
     def replace_quarters(
         self,

@@ -5,26 +5,31 @@ Never edit an entry that has shipped: append a new one. The schema version is SQ
 """
 
 
-def _mark_dirty(t_expr: str) -> str:
+def _mark_dirty(t_expr: str, per_day: bool = False) -> str:
+    """SQL that widens the dirty span of the row's UTC day (per_day, from version 7) or the
+    one dirty span (versions 3 to 6) to take in the time `t_expr`."""
+    key = f"({t_expr}) / 86400" if per_day else "1"
     return (
-        f"INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES (1, {t_expr}, {t_expr})"
+        f"INSERT INTO consumption_dirty (id, lo_utc, hi_utc) VALUES ({key}, {t_expr}, {t_expr})"
         " ON CONFLICT (id) DO UPDATE SET lo_utc = min(lo_utc, excluded.lo_utc),"
         " hi_utc = max(hi_utc, excluded.hi_utc);"
     )
 
 
-def _dirty_triggers(name: str, table: str, t_expr: str, update: bool = True) -> str:
+def _dirty_triggers(
+    name: str, table: str, t_expr: str, update: bool = True, per_day: bool = False
+) -> str:
     """Triggers that mark the time of every inserted, deleted (and updated) row as changed
     for the consumption pre-aggregate; `t_expr` names the time with {row} for NEW or OLD."""
-    new, old = t_expr.format(row="NEW"), t_expr.format(row="OLD")
+    new = _mark_dirty(t_expr.format(row="NEW"), per_day)
+    old = _mark_dirty(t_expr.format(row="OLD"), per_day)
     triggers = [
-        f"CREATE TRIGGER {name}_insert_dirty AFTER INSERT ON {table} BEGIN {_mark_dirty(new)} END;",
-        f"CREATE TRIGGER {name}_delete_dirty AFTER DELETE ON {table} BEGIN {_mark_dirty(old)} END;",
+        f"CREATE TRIGGER {name}_insert_dirty AFTER INSERT ON {table} BEGIN {new} END;",
+        f"CREATE TRIGGER {name}_delete_dirty AFTER DELETE ON {table} BEGIN {old} END;",
     ]
     if update:
         triggers.append(
-            f"CREATE TRIGGER {name}_update_dirty AFTER UPDATE ON {table} BEGIN"
-            f" {_mark_dirty(old)} {_mark_dirty(new)} END;"
+            f"CREATE TRIGGER {name}_update_dirty AFTER UPDATE ON {table} BEGIN {old} {new} END;"
         )
     return "\n".join(triggers) + "\n"
 
@@ -130,4 +135,36 @@ MIGRATIONS: list[str] = [
             hi_utc = max(hi_utc, excluded.hi_utc);
     """
     + _dirty_triggers("revolutions", "disc_revolutions", "{row}.t_ms / 1000", update=False),
+    # 7: one dirty span per UTC day touched (id = the day number) instead of one span from the
+    # earliest change to the latest: a reading typed as 1970 no longer makes a whole history
+    # dirty up to the reading the capture stored a minute ago (analytics.staleness). The old
+    # span is kept as one row; the triggers are made anew for the new key.
+    """
+    DROP TRIGGER readings_insert_dirty;
+    DROP TRIGGER readings_delete_dirty;
+    DROP TRIGGER readings_update_dirty;
+    DROP TRIGGER corrections_insert_dirty;
+    DROP TRIGGER corrections_delete_dirty;
+    DROP TRIGGER corrections_update_dirty;
+    DROP TRIGGER replacements_insert_dirty;
+    DROP TRIGGER replacements_delete_dirty;
+    DROP TRIGGER replacements_update_dirty;
+    DROP TRIGGER revolutions_insert_dirty;
+    DROP TRIGGER revolutions_delete_dirty;
+    CREATE TABLE consumption_dirty_days (
+        id INTEGER PRIMARY KEY,
+        lo_utc INTEGER NOT NULL,
+        hi_utc INTEGER NOT NULL
+    );
+    INSERT INTO consumption_dirty_days (id, lo_utc, hi_utc)
+        SELECT lo_utc / 86400, lo_utc, hi_utc FROM consumption_dirty;
+    DROP TABLE consumption_dirty;
+    ALTER TABLE consumption_dirty_days RENAME TO consumption_dirty;
+    """
+    + _dirty_triggers("readings", "readings", "{row}.t_utc", per_day=True)
+    + _dirty_triggers("corrections", "reading_corrections", "{row}.t_utc", per_day=True)
+    + _dirty_triggers("replacements", "meter_replacements", "{row}.t_utc", per_day=True)
+    + _dirty_triggers(
+        "revolutions", "disc_revolutions", "{row}.t_ms / 1000", update=False, per_day=True
+    ),
 ]

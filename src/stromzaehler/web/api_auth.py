@@ -43,21 +43,25 @@ def _too_many(refused: LoginRefused) -> HTTPException:
     return HTTPException(429, str(refused), headers={"Retry-After": retry_after})
 
 
+def _guarded_check(request: Request, context: AppContext, password: str, wrong: str) -> None:
+    """The password check behind the login guard (bounded, delayed and locked out per client):
+    429 when the client must wait, 401 with `wrong` for a wrong password."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        ok = context.login_guard.verify(client, lambda: check_password(context.store, password))
+    except LoginRefused as refused:
+        raise _too_many(refused) from None
+    if not ok:
+        raise HTTPException(401, wrong)
+
+
 @router.post("/login")
 def login(
     body: Login, request: Request, response: Response, context: AppContext = Depends(get_context)
 ) -> dict:
     if not password_is_set(context.store):
         raise HTTPException(403, "no password is set yet: run `stromzaehler passwd` on the device")
-    client = request.client.host if request.client else "unknown"
-    try:
-        ok = context.login_guard.verify(
-            client, lambda: check_password(context.store, body.password)
-        )
-    except LoginRefused as refused:
-        raise _too_many(refused) from None
-    if not ok:
-        raise HTTPException(401, "wrong password")
+    _guarded_check(request, context, body.password, "wrong password")
     token, session = context.sessions.create()
     response.set_cookie(
         SESSION_COOKIE,
@@ -102,15 +106,7 @@ def session_state(
 def change_password(
     body: PasswordChange, request: Request, context: AppContext = Depends(get_context)
 ) -> dict:
-    client = request.client.host if request.client else "unknown"
-    try:
-        ok = context.login_guard.verify(
-            client, lambda: check_password(context.store, body.old_password)
-        )
-    except LoginRefused as refused:
-        raise _too_many(refused) from None
-    if not ok:
-        raise HTTPException(401, "the old password is wrong")
+    _guarded_check(request, context, body.old_password, "the old password is wrong")
     try:
         set_password(context.store, body.new_password)
     except ValueError as error:

@@ -191,7 +191,7 @@ def meter_replacement(
     old_wh, new_wh = round(body.old_end_kwh * 1000), round(body.new_start_kwh * 1000)
     try:
         events.replace_meter(CounterStore(store), t_utc, old_wh, new_wh, int(time.time()),
-                             ctx.modulus_wh, body.note, force=body.force)
+                             ctx.limits, body.note, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"t_utc": t_utc, "old_end_wh": old_wh, "new_start_wh": new_wh}
@@ -210,7 +210,7 @@ def correction(
         value = body.counter_wh if body.counter_wh is not None else round(body.counter_kwh * 1000)
     try:
         previous = events.correct_reading(CounterStore(store), t_utc, value, int(time.time()),
-                                          ctx.modulus_wh, body.note, force=body.force)
+                                          ctx.limits, body.note, force=body.force)
     except events.EventError as error:
         raise _event_error(error) from None
     return {"t_utc": t_utc, "stored_wh": previous, "corrected_wh": value, "void": body.void}

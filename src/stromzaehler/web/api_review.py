@@ -11,7 +11,7 @@ import csv
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, Response
@@ -99,7 +99,10 @@ def crop_png(frame: FrameRecord, index: int, settings: Settings) -> bytes:
 
 @router.get("", dependencies=[Depends(require_reader)])
 def list_frames(
-    status: str | None = Query("rejected", description="rejected | corrected | unreadable | …"),
+    # one of the statuses (status.FrameStatus), anything else is a 422; empty or left out: all
+    status: FrameStatus | Literal[""] | None = Query(
+        FrameStatus.REJECTED, description="a frame status; empty for every status"
+    ),
     limit: int = Query(50, ge=1, le=500),
     before: int | None = Query(
         None, ge=0, le=SQLITE_MAX_INT, description="only frames with a smaller id (paging)"
