@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 
+from ..conftest import REFERENCE_FRAME, require_shared
 from .conftest import SCREENSHOTS, api_json, log_in
 
 pytestmark = pytest.mark.browser
@@ -247,6 +248,8 @@ def test_live_page_draws_a_box_per_roller_and_switching_the_light_needs_login(pa
 
 
 def test_a_typed_reading_the_reader_does_not_see_names_the_rollers(service, page_factory):
+    # Which roller disagrees, and what it reads, is known only on the real reference frame.
+    require_shared(REFERENCE_FRAME)
     page, _ = page_factory()
     page.goto("/#/setup")
     log_in(page)
