@@ -4,36 +4,35 @@
 
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { formatNumber, lang } from "../i18n.js";
+import { addTexts, formatNumber, lang, t } from "../i18n.js";
 
 const POLL_MS = 3000;
 
-const TEXTS = {
+// The panel's texts join the shared table (i18n.js) under "aim.".
+addTexts({
   en: {
-    title: "Aiming aid",
-    hint: "Open while you mount the camera: every new frame is judged. Press “Capture now” for a new frame.",
-    waiting: "waiting for a frame…",
-    all: "The frame suits reading.",
-    some: "{n} of {total} checks need attention.",
-    boxes: { located: "digit boxes found in the frame", configured: "configured digit boxes (no counter found)" },
-    names: { brightness: "brightness", contrast: "contrast", sharpness: "sharpness", fill: "width filled",
-      glare: "glare", rollers: "rollers found" },
+    "aim.title": "Aiming aid",
+    "aim.hint": "Open while you mount the camera: every new frame is judged. Press “Capture now” for a new frame.",
+    "aim.waiting": "waiting for a frame…",
+    "aim.all": "The frame suits reading.",
+    "aim.some": "{n} of {total} checks need attention.",
+    "aim.boxes.located": "digit boxes found in the frame",
+    "aim.boxes.configured": "configured digit boxes (no counter found)",
+    "aim.name.brightness": "brightness", "aim.name.contrast": "contrast", "aim.name.sharpness": "sharpness",
+    "aim.name.fill": "width filled", "aim.name.glare": "glare", "aim.name.rollers": "rollers found",
   },
   de: {
-    title: "Ausrichthilfe",
-    hint: "Beim Anbringen der Kamera öffnen: jedes neue Bild wird bewertet. „Jetzt aufnehmen“ holt ein neues Bild.",
-    waiting: "warte auf ein Bild…",
-    all: "Das Bild eignet sich zum Ablesen.",
-    some: "{n} von {total} Prüfungen brauchen Aufmerksamkeit.",
-    boxes: { located: "Ziffernfelder im Bild gefunden", configured: "eingestellte Ziffernfelder (kein Zähler gefunden)" },
-    names: { brightness: "Helligkeit", contrast: "Kontrast", sharpness: "Schärfe", fill: "Breite gefüllt",
-      glare: "Spiegelung", rollers: "Rollen gefunden" },
+    "aim.title": "Ausrichthilfe",
+    "aim.hint": "Beim Anbringen der Kamera öffnen: jedes neue Bild wird bewertet. „Jetzt aufnehmen“ holt ein neues Bild.",
+    "aim.waiting": "warte auf ein Bild…",
+    "aim.all": "Das Bild eignet sich zum Ablesen.",
+    "aim.some": "{n} von {total} Prüfungen brauchen Aufmerksamkeit.",
+    "aim.boxes.located": "Ziffernfelder im Bild gefunden",
+    "aim.boxes.configured": "eingestellte Ziffernfelder (kein Zähler gefunden)",
+    "aim.name.brightness": "Helligkeit", "aim.name.contrast": "Kontrast", "aim.name.sharpness": "Schärfe",
+    "aim.name.fill": "Breite gefüllt", "aim.name.glare": "Spiegelung", "aim.name.rollers": "Rollen gefunden",
   },
-};
-
-function text() {
-  return TEXTS[lang] ?? TEXTS.en;
-}
+});
 
 function figure(check) {
   if (check.value === null || check.value === undefined) return "";
@@ -45,36 +44,32 @@ function figure(check) {
 }
 
 function render(list, summary, answer) {
-  const words = text();
   const failed = answer.checks.filter((c) => !c.ok).length;
   summary.className = `aim-summary ${failed ? "bad" : "good"}`;
-  summary.textContent = failed
-    ? words.some.replace("{n}", failed).replace("{total}", answer.checks.length)
-    : words.all;
+  summary.textContent = failed ? t("aim.some", { n: failed, total: answer.checks.length }) : t("aim.all");
   list.replaceChildren(...answer.checks.map((check) => h("li", {
     class: check.ok ? "ok" : "bad", "data-check": check.name,
   },
   h("span", { class: "mark", "aria-hidden": "true" }, check.ok ? "✔" : "✖"),
   h("span", { class: "verdict" }, lang === "de" ? check.de : check.en),
-  h("small", {}, `${words.names[check.name] ?? check.name}: ${figure(check)}`))));
-  list.append(h("li", { class: "note" }, words.boxes[answer.boxes_from] ?? ""));
+  h("small", {}, `${t(`aim.name.${check.name}`)}: ${figure(check)}`))));
+  list.append(h("li", { class: "note" }, answer.boxes_from ? t(`aim.boxes.${answer.boxes_from}`) : ""));
 }
 
 /** The panel (a <details> element) and a function that stops its polling. */
 export function aimPanel(showError) {
-  const words = text();
-  const summary = h("p", { class: "aim-summary", id: "aim-summary" }, words.waiting);
+  const summary = h("p", { class: "aim-summary", id: "aim-summary" }, t("aim.waiting"));
   const list = h("ul", { class: "aim-checks", id: "aim-checks" });
   const panel = h("details", { class: "card aim", id: "aim-panel" },
-    h("summary", {}, h("h2", {}, words.title)),
-    h("p", { class: "note" }, words.hint), summary, list);
+    h("summary", {}, h("h2", {}, t("aim.title"))),
+    h("p", { class: "note" }, t("aim.hint")), summary, list);
   let timer = null;
 
   async function poll() {
     try {
       render(list, summary, await get("/api/aim"));
     } catch (error) {
-      if (error.status === 503) summary.textContent = words.waiting;
+      if (error.status === 503) summary.textContent = t("aim.waiting");
       else showError(error);
     }
   }
