@@ -48,7 +48,3 @@ class ClockGuard:
         self._ahead_frames = 0
         self._anchor = (wall_utc, now)
         return None
-
-    @property
-    def rejecting(self) -> bool:
-        return self._ahead_frames > 0

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from .status import Reason
+
 Level = Literal["degraded", "failing"]
 STATUS_ORDER = ("ok", "degraded", "failing")
 SOURCE_FAILING_AFTER = 3  # capture failures in a row before the source counts as failing
@@ -83,12 +85,12 @@ def store_check(health: CaptureHealth) -> Check:
 
 def clock_check(health: CaptureHealth, require_sync: bool) -> Check:
     def check() -> Finding | None:
-        if require_sync and health.last_reason == "clock_unsynchronised":
+        if require_sync and health.last_reason == Reason.CLOCK_UNSYNCHRONISED:
             return Finding("failing", "clock not synchronised: readings are not stored until it is")
-        if health.last_reason == "clock_ahead":
+        if health.last_reason == Reason.CLOCK_AHEAD:
             return Finding("degraded", "the wall clock jumped ahead of the monotonic clock:"
                            " frames are rejected until it is back or keeps its new time")
-        if health.last_reason == "clock_backwards":
+        if health.last_reason == Reason.CLOCK_BACKWARDS:
             return Finding("degraded", "the clock is behind the last reading: frames are rejected")
         return None
 

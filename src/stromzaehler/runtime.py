@@ -18,7 +18,7 @@ from .settings_hub import SettingsHub
 from .sources import FrameSource, open_source, resolve_source_spec
 from .sources.disc import disc_frames_for
 from .store import Store
-from .store.checks import UnusableDataError
+from .store.checks import UnusableDataError, check_data_folder
 
 if TYPE_CHECKING:
     from .analytics.upkeep import UpkeepWorker
@@ -118,12 +118,14 @@ def serve(settings: Settings) -> None:
     from .web.app import create_app
 
     started = time.monotonic()
-    store = Store.open(settings.storage.data_dir)
+    # The lock first: a second `serve` must not check or migrate a database in use.
+    check_data_folder(settings.storage.data_dir)
     lock = ServiceLock(settings.storage.data_dir)
     if not lock.acquire():
         raise UnusableDataError(
             f"data folder {settings.storage.data_dir}: another `stromzaehler serve` uses it"
         )
+    store = Store.open(settings.storage.data_dir)
     backups = BackupWorker(
         settings.storage.data_dir,
         backup_folder(settings.storage.data_dir, settings.storage.backup_dir),

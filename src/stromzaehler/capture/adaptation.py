@@ -160,8 +160,8 @@ def teach(
     if samples:
         AdaptationStore(data_dir).add(geometry, samples, "teach")
     result = make_reader().read(image) if samples else first
-    mismatches = _mismatches(digits, first) if result.reason else _mismatches(digits, result)
-    confirmed = result.reason is None and not _mismatches(digits, result)
+    mismatches = _mismatches(digits, first if result.reason else result)
+    confirmed = result.reason is None and not mismatches
     if confirmed:
         SetupConfirmation(data_dir).confirm(geometry, "reading")
     return TeachResult(digits, first.reading, first.reason, mismatches, len(samples), confirmed)

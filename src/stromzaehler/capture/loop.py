@@ -182,7 +182,8 @@ class CaptureService:
                 log.exception("publishing the frame failed")
                 self.health.last_error = str(error)
             self.health.consecutive_failures = 0
-            if outcome.status == "failed":  # read but not stored: a failed frame, not an ok one
+            # Read but not stored: a failed frame, not an ok one.
+            if outcome.status == FrameStatus.FAILED:
                 self.health.frames_failed += 1
                 self.health.consecutive_store_failures += 1
                 self.health.last_error = outcome.reason

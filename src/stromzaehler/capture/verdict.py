@@ -24,7 +24,7 @@ from ..sources import Frame
 from ..status import FrameStatus, Reason
 from ..store import Reading, Store
 from ..store.clock_errors import flag_readings_after
-from .setup_confirmation import SETUP_UNCONFIRMED
+from .setup_confirmation import SETUP_UNCONFIRMED, SIMULATED_SOURCE
 
 if TYPE_CHECKING:
     from ..recognition.reading import FrameReading
@@ -178,7 +178,7 @@ class FrameHandler:
         if self.require_clock_sync and not self.clock_ok():
             return Reason.CLOCK_UNSYNCHRONISED
         # The simulated meter keeps its own (possibly accelerated) time, not the wall clock's.
-        if source != "simulated" and self.clock_guard.check(t_utc) is not None:
+        if source != SIMULATED_SOURCE and self.clock_guard.check(t_utc) is not None:
             log.warning("clock: the wall clock ran ahead of the monotonic clock; frame rejected")
             return Reason.CLOCK_AHEAD
         if last is not None and t_utc <= last.t_utc:

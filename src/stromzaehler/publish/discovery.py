@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__
+from ..clock import iso_utc
 
 ONLINE, OFFLINE = "online", "offline"
 # Home Assistant's MQTT sensor shows this payload as "unknown".
@@ -172,7 +172,7 @@ def power_state(power_w: float | None) -> str:
 def timestamp_state(t_utc: int | None) -> str:
     if t_utc is None:
         return UNKNOWN
-    return datetime.fromtimestamp(t_utc, UTC).isoformat()
+    return iso_utc(t_utc)
 
 
 def health_state(

@@ -15,6 +15,7 @@ from typing import Protocol
 from ..analytics.disc_power import PowerNow, power_now
 from ..analytics.series import counter_modulus_wh
 from ..config import Settings
+from ..status import FrameStatus
 from ..store import Store
 from ..store.frame_tally import FrameTally
 from ..store.revolutions import RevolutionStore
@@ -22,8 +23,8 @@ from .energy_total import EnergyTotal, TotalState
 
 # Power needs the last two revolutions; a few more cover a tracking gap just before.
 RECENT_REVOLUTIONS = 8
-ACCEPTED = "accepted"
-REJECTED = ("rejected", "unread", "failed")
+ACCEPTED = FrameStatus.ACCEPTED
+REJECTED = (FrameStatus.REJECTED, FrameStatus.UNREAD, FrameStatus.FAILED)
 
 
 class PowerSource(Protocol):

@@ -28,10 +28,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from stromzaehler.config import Box, MeterGeometry
+from stromzaehler.geometry import Box, MeterGeometry
 
 from .digits import INPUT_H, INPUT_W, MIN_CONTRAST_STD
-from .locate import propose_boxes
+from .locate import contrast_channel, propose_boxes
 
 TOO_DARK = 35.0  # mean grey level in the boxes (0..255); the reference frame's darkest box: 66
 TOO_BRIGHT = 220.0
@@ -74,13 +74,6 @@ class AimReport:
         return {**asdict(self), "ok": self.ok}
 
 
-
-
-def _brightest_channel(image: np.ndarray) -> np.ndarray:
-    """The channel locate works on: under the red LED only red carries the digits."""
-    if image.ndim != 3:
-        return image
-    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])
 
 
 def _clip(box: Box, width: int, height: int) -> Box | None:
@@ -222,7 +215,7 @@ def assess(image_bgr: np.ndarray, geometry: MeterGeometry) -> AimReport:
         chosen = located
     else:
         chosen = propose_boxes(image_bgr, expected)
-    channel = _brightest_channel(image_bgr)
+    channel = contrast_channel(image_bgr)
     boxes = [b for b in (_clip(box, width, height) for box in chosen) if b is not None]
     if not boxes:
         raise ValueError("no digit box lies inside the frame")
@@ -242,13 +235,3 @@ def assess(image_bgr: np.ndarray, geometry: MeterGeometry) -> AimReport:
         located_rollers=len(located),
         expected_rollers=expected,
     )
-
-
-def format_report(report: AimReport, language: str = "de") -> list[str]:
-    """One line per check: mark, verdict, figure."""
-    lines = []
-    for check in report.checks:
-        verdict = check.de if language == "de" else check.en
-        figure = "" if check.value is None else f" ({check.name} {check.value:.3g}, {check.need})"
-        lines.append(f"{'ok  ' if check.ok else 'FAIL'}  {verdict}{figure}")
-    return lines

@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stromzaehler.config import Box
+from stromzaehler.geometry import Box
 
 SCALE = 0.25  # registration runs at quarter resolution (accurate to ~1 px, 4x faster)
 # A digit box may stick out of the frame by this share of its size; more, and the roller is

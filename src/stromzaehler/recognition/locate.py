@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from stromzaehler.config import Box
+from stromzaehler.geometry import Box
 
 BOX_PAD_PX = 2  # the documented boxes are a couple of pixels larger than the glyphs
 MAX_PITCH_SPREAD = 0.3  # max relative deviation of one gap from the row's pitch
@@ -37,7 +37,7 @@ class _Glyph:
         return self.y + self.h / 2.0
 
 
-def _contrast_channel(image: np.ndarray) -> np.ndarray:
+def contrast_channel(image: np.ndarray) -> np.ndarray:
     """Brightest colour channel: under the red LED only red carries the digits, in daylight
     all channels do. np.maximum over the three planes gives the same as image.max(axis=2), about
     15 times faster (a reduction over a short last axis is slow in NumPy)."""
@@ -131,7 +131,7 @@ def propose_boxes(image: np.ndarray, digits: int | None = None) -> list[Box]:
         raise ValueError("empty image")
     if digits is not None and digits < 1:
         raise ValueError("digits must be at least 1")
-    channel = _contrast_channel(image)
+    channel = contrast_channel(image)
     rows = [_best_row(_glyphs(channel, bright)) for bright in (True, False)]
     row = max(rows, key=lambda r: len(r) * (np.median([g.h for g in r]) if r else 0))
     if not row:

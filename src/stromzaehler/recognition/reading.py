@@ -33,8 +33,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from stromzaehler.config import Box, MeterGeometry
-from stromzaehler.geometry import steps_to_wh, wh_to_steps
+from stromzaehler.geometry import Box, MeterGeometry, steps_to_wh, wh_to_steps
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 from stromzaehler.recognition.digits import DigitReading
 from stromzaehler.status import Reason
@@ -116,24 +115,24 @@ def _expected_progress(lower_digit: int, lower_position: float, carry: CarryMode
 
 def _decide(
     values: Sequence[float], carry: CarryMode
-) -> tuple[list[tuple[int, float, float]], bool]:
-    """Right to left, with the last roller's digit as its floor: (digit, margin, estimate) per
+) -> tuple[list[tuple[int, float]], bool]:
+    """Right to left, with the last roller's digit as its floor: (digit, margin) per
     roller, left to right, and whether the last roller is far enough on to show the next
     digit (LAST_ROLLER_ROUND_UP; added as one step to the whole number afterwards, so a
     counter with abrupt carry gets the carry as well)."""
-    out: list[tuple[int, float, float]] = []
+    out: list[tuple[int, float]] = []
     last = values[-1] % 10.0
     digit = int(np.floor(last)) % 10
     frac = last - np.floor(last)
     line = 1.0 - LAST_ROLLER_ROUND_UP
-    out.append((digit, float(min(abs(frac - line), 0.5)), frac))
+    out.append((digit, float(min(abs(frac - line), 0.5))))
     lower_digit, lower_position = digit, last
     for value in reversed(values[:-1]):
         expected = _expected_progress(lower_digit, lower_position, carry)
         estimate = (value - expected) % 10.0
         digit = int(np.floor(estimate + 0.5)) % 10
         margin = 0.5 - abs(_wrap(estimate - digit))
-        out.append((digit, float(margin), estimate))
+        out.append((digit, float(margin)))
         # The roller's position relative to its decided digit, e.g. 9.97 decided as 0 -> -0.03.
         lower_digit, lower_position = digit, digit + _wrap(value - digit)
     out.reverse()
@@ -159,8 +158,8 @@ def compose(
     if not values:
         raise ValueError("no roller positions to compose")
     decisions, round_up = _decide(values, carry)
-    digits = [d for d, _, _ in decisions]
-    margins = [m for _, m, _ in decisions]
+    digits = [d for d, _ in decisions]
+    margins = [m for _, m in decisions]
     last = len(values) - 1
     used_prior = False
     ambiguous = [i for i in range(last) if margins[i] < AMBIGUOUS_MARGIN]
@@ -171,10 +170,10 @@ def compose(
         chosen_round_up = _round_up_with_prior(digits, round_up, prior_steps)
         if chosen_round_up is not None:
             margins[last] = max(margins[last], LAST_ROLLER_BOUNDARY)
-            new_steps = _steps(digits, bool(chosen_round_up))
+            new_steps = _steps(digits, chosen_round_up)
             used_prior = new_steps != steps
             steps = new_steps
-            round_up = bool(chosen_round_up)
+            round_up = chosen_round_up
     reading = str(steps).zfill(len(values))
     position = (steps - int(round_up) + frac) % 10 ** len(values)
     return Composition(

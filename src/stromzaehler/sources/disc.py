@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ..config import Box
+from ..geometry import Box
 
 
 class DiscFrameSource(Protocol):
@@ -148,10 +148,6 @@ class FilesDiscFrames:
         if image is not None and self.window is not None and image.shape[1] >= self.frame_size[0]:
             image = crop_window(image, self.window, self.frame_size, self.scale)
         return t_utc, image
-
-    @property
-    def remaining(self) -> int:
-        return len(self._files)
 
     def close(self) -> None:
         self._files.clear()

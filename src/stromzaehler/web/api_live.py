@@ -48,6 +48,7 @@ def health(
     store, settings = context.store, context.settings
     capture = context.service.health if context.service else None
     facts: dict = {}
+    publisher = publisher_state(request.app.state)
 
     def database() -> Finding | None:
         last = store.last_reading()
@@ -76,7 +77,7 @@ def health(
             settings.capture.interval_s / (context.service.speed if context.service else 1.0),
             settings.capture.require_clock_sync,
         ),
-        ("publisher", publisher_check(lambda: publisher_state(request.app.state))),
+        ("publisher", publisher_check(lambda: publisher)),
     ]
     status, reasons = evaluate(checks)
     report = {
@@ -87,7 +88,7 @@ def health(
         "readings": facts.get("readings"),
         "frames": facts.get("frames", {}),
         "database_bytes": facts.get("database_bytes"),
-        "mqtt": publisher_state(request.app.state),
+        "mqtt": publisher,
         "clock_note": getattr(context.service.handler, "clock_note", None)
         if context.service
         else None,

@@ -30,6 +30,7 @@ PVGIS_FILE = "pv_weather.csv"  # in the data folder
 router = APIRouter(prefix="/api/pv", tags=["pv"], dependencies=[Depends(require_reader)])
 # The upload is the one body larger than a small JSON object (BodyLimit in app.py).
 WEATHER_PATH = "/api/pv/weather"
+BODY_LIMITS = {WEATHER_PATH: MAX_PVGIS_BYTES}
 
 
 def worker(request: Request) -> PlannerWorker:
@@ -133,17 +134,11 @@ def pvgis_path(settings: Settings) -> Path:
 @router.put(WEATHER_PATH.removeprefix(router.prefix), dependencies=[Depends(require_user)])
 async def upload_weather(request: Request, settings: Settings = Depends(get_settings)
                          ) -> dict[str, Any]:
-    """Store a PVGIS TMY CSV (as PVGIS exports it) for `weather=pvgis`; 413 when too large,
-    422 when it is not one."""
-    if int(request.headers.get("content-length") or 0) > MAX_PVGIS_BYTES:
-        raise HTTPException(413, "a PVGIS TMY CSV is smaller than that")
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_PVGIS_BYTES:
-            raise HTTPException(413, "a PVGIS TMY CSV is smaller than that")
+    """Store a PVGIS TMY CSV (as PVGIS exports it) for `weather=pvgis`; 422 when it is not
+    one. BodyLimit (app.py) has refused a body over MAX_PVGIS_BYTES before this runs."""
+    data = await request.body()
     try:
-        weather = parse_pvgis_tmy(bytes(data))
+        weather = parse_pvgis_tmy(data)
     except WeatherError as error:
         raise HTTPException(422, str(error)) from None
     path = pvgis_path(settings)

@@ -103,6 +103,6 @@ def create_app(
     app.mount("/", CachedStaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(CompressExceptStreams)
     # Added last: the outermost, before anything reads a body. The PVGIS upload has its own cap.
-    app.add_middleware(BodyLimit, limits={api_pv.WEATHER_PATH: api_pv.MAX_PVGIS_BYTES})
+    app.add_middleware(BodyLimit, limits=api_pv.BODY_LIMITS)
     install_error_handlers(app)
     return app
