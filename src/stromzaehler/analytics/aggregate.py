@@ -33,7 +33,7 @@ from .edges import fill_edges, recording_span
 from .periods import RangeError, bucket_boundaries
 from .profile import QuarterSeries, load_profile
 from .series import CounterModel, MeterReplacement, continuous_series, refine_steps
-from .staleness import Span, stale_parts, stale_spans
+from .staleness import FAR_FUTURE, FAR_PAST, Span, stale_parts, stale_spans
 
 MAX_PROFILE_DAYS = 3 * 366
 DAY_S = 86400
@@ -42,8 +42,6 @@ DAY_S = 86400
 MIN_ANCHOR_STEPS = 3
 # In the stored quality of a quarter the disc shaped all of or a part of (store.counters).
 DISC_BIT, DISC_PART_BIT = 4, 8
-_FAR_PAST = -(2**62)
-_FAR_FUTURE = 2**62
 
 
 class ReplacementRow(Protocol):
@@ -118,8 +116,8 @@ def load_series(
         after_t, after_c = source.readings_after(to_utc, after_n)
         times = np.concatenate((before_t, inside_t, after_t))
         counters = np.concatenate((before_c, inside_c, after_c))
-        lo = int(times[0]) if before_t.size else _FAR_PAST
-        hi = int(times[-1]) if after_t.size else _FAR_FUTURE
+        lo = int(times[0]) if before_t.size else FAR_PAST
+        hi = int(times[-1]) if after_t.size else FAR_FUTURE
         events = [
             MeterReplacement(int(r.t_utc), int(r.old_end_wh), int(r.new_start_wh))
             for r in source.replacements(lo, hi)
@@ -297,7 +295,7 @@ def _so_far(
 ) -> tuple[int, int, int] | None:
     """(bucket index, latest reading, Wh from the bucket start to it) for the missing bucket
     that holds the latest reading, when its start is covered by readings."""
-    latest_t, _ = source.readings_before(_FAR_FUTURE, 1)
+    latest_t, _ = source.readings_before(FAR_FUTURE, 1)
     if latest_t.size == 0:
         return None
     latest = int(latest_t[0])

@@ -18,8 +18,6 @@ from collections.abc import Callable
 import numpy as np
 
 from .aggregate import (
-    _FAR_FUTURE,
-    _FAR_PAST,
     DAY_S,
     DISC_BIT,
     DISC_PART_BIT,
@@ -34,7 +32,7 @@ from .aggregate import (
 from .consumption import MAX_INTERPOLATED_GAP_S, MISSING, QUARTER_S, bucket_energy
 from .disc_power import SOURCE_DISC, SOURCE_MIXED, bucket_sources
 from .series import CounterModel
-from .staleness import model_key
+from .staleness import FAR_FUTURE, FAR_PAST, model_key
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
     with source.transaction():
         if source.model_key() != model_key(model):
             span = source.time_range()
-            source.replace_quarters(_FAR_PAST, _FAR_FUTURE, [], [], [])
+            source.replace_quarters(FAR_PAST, FAR_FUTURE, [], [], [])
             source.set_dirty_range(span)
             source.set_model_key(model_key(model))
         spans = source.dirty_spans()
@@ -103,7 +101,7 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
             c_hi if r_after is None else r_after + 1,
             model,
         )
-        q_lo, q_hi = _FAR_PAST, _FAR_FUTURE
+        q_lo, q_hi = FAR_PAST, FAR_FUTURE
         if r_before is not None:
             earlier = point_t[point_t < r_before]
             if earlier.size:
@@ -114,8 +112,8 @@ def refresh_step(source: CounterSource, model: CounterModel) -> bool:
                 q_hi = _ceil_quarter(int(later[0]))
         reading_t, point_t, point_e, disc_spans = load_fused(
             source,
-            q_lo if q_lo != _FAR_PAST else int(reading_t[0]) if reading_t.size else c_lo,
-            q_hi if q_hi != _FAR_FUTURE else int(reading_t[-1]) if reading_t.size else c_hi,
+            q_lo if q_lo != FAR_PAST else int(reading_t[0]) if reading_t.size else c_lo,
+            q_hi if q_hi != FAR_FUTURE else int(reading_t[-1]) if reading_t.size else c_hi,
             model,
         )
         quarters = np.empty(0, np.int64)

@@ -102,11 +102,6 @@ def figures(sums: dict[str, float], pv: float, load: float, system: System, pric
     }
 
 
-def autarky(flows: Flows, load_kwh: np.ndarray) -> float:
-    total = float(load_kwh.sum())
-    return float((flows.direct.sum() + flows.discharge.sum()) / total) if total else 0.0
-
-
 @dataclass
 class Plan:
     year: dict[str, Any]

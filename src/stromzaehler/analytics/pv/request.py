@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from . import economics
 from .battery import DEFAULT_ROUND_TRIP, Battery
@@ -57,9 +56,6 @@ class PvRequest:
     to: str | None = None
     kwp_grid: str = f"{DEFAULT_KWP[0]:g}-{DEFAULT_KWP[-1]:g}"
     battery_grid: str = f"{DEFAULT_BATTERY_KWH[0]:g}-{DEFAULT_BATTERY_KWH[-1]:g}"
-
-    def key(self) -> tuple[Any, ...]:
-        return tuple(asdict(self).values())
 
 
 def _finite(name: str, value: float | None) -> None:

@@ -109,7 +109,7 @@ class PlannerWorker:
                      details: bool = False) -> dict[str, Any]:
         """The job's result, from the cache or computed in the worker (InputError passes)."""
         data = await asyncio.to_thread(data_key, source, request)
-        key = (kind, details, source, request.key(), data)
+        key = (kind, details, source, request, data)
         return await asyncio.wrap_future(self._submit(key, kind, source, request, details))
 
     def progress(self) -> dict[str, Any]:
