@@ -55,13 +55,22 @@ def test_teach_on_the_reference_frame_confirms_and_keeps_samples(tmp_path, refer
 
 
 def test_teach_names_the_rollers_the_reader_got_wrong(tmp_path, reference_frame):
+    frame = cv2.imread(str(reference_frame))
+    result = teach(frame, "199516.0", geometry(), tmp_path, reader_factory(tmp_path))
+    assert not result.confirmed
+    assert SetupConfirmation(tmp_path).confirmed_by(geometry()) is None
+    assert [m.roller for m in result.mismatches] == [1]
+    assert "roller 1: typed 1, read 0" in result.message()
+
+
+def test_teach_says_when_the_boxes_do_not_sit_on_the_digits(tmp_path, reference_frame):
     result = teach(
         zoomed(reference_frame), "099516.0", geometry(), tmp_path, reader_factory(tmp_path)
     )
     assert not result.confirmed
     assert SetupConfirmation(tmp_path).confirmed_by(geometry()) is None
-    assert 1 in {m.roller for m in result.mismatches}
-    assert "roller 1: typed 0, read 1" in result.message()
+    assert result.mismatches == ()
+    assert "the boxes do not sit on the digits" in result.message()
 
 
 def test_teach_command_exit_codes_and_json(tmp_path, reference_frame, capsys):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from stromzaehler.cli import recognition as cli
+from stromzaehler.config import REFERENCE_DIGIT_BOXES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
@@ -50,10 +51,11 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
 def frame_file(tmp_path: Path) -> Path:
     frame = np.full((480, 640, 3), (40, 40, 170), np.uint8)
     cv2.rectangle(frame, (0, 150), (639, 265), (15, 10, 40), -1)
-    for i, digit in enumerate("0995160"):
-        cv2.putText(
-            frame, digit, (22 + 92 * i, 240), cv2.FONT_HERSHEY_SIMPLEX, 2.6, (90, 110, 250), 6
-        )
+    # Each digit centred in its documented box, as on a well-placed camera.
+    for (x, y, w, h), digit in zip(REFERENCE_DIGIT_BOXES, "0995160", strict=True):
+        (tw, th), _ = cv2.getTextSize(digit, cv2.FONT_HERSHEY_SIMPLEX, 2.6, 6)
+        origin = (x + (w - tw) // 2, y + (h + th) // 2)
+        cv2.putText(frame, digit, origin, cv2.FONT_HERSHEY_SIMPLEX, 2.6, (90, 110, 250), 6)
     path = tmp_path / "frame.png"
     cv2.imwrite(str(path), frame)
     return path

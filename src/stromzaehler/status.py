@@ -41,6 +41,9 @@ class Reason(StrEnum):
     # A roller between two digits while its right neighbour is far from a carry: the boxes
     # do not sit on the rollers (a misplaced camera), whatever the digits say.
     ROLLERS_DISAGREE = "rollers_disagree"
+    # Read without an alignment reference, the boxes do not sit on the digits found in the
+    # frame (recognition/placement.py): a camera placed otherwise than the boxes assume.
+    BOXES_MISPLACED = "boxes_misplaced"
     UNREADABLE = "unreadable"  # no counter value came out, for no other reason
     # The one clock rule (gate): a frame's time must lie after the last accepted reading and
     # after every reading waiting for confirmation.

@@ -28,6 +28,7 @@ from ..recognition.align import crop_aligned
 from ..recognition.digits import DigitModel
 from ..recognition.reading import FrameReading, MeterReader
 from ..sources.images import cut_box, decode_jpeg, read_image
+from ..status import Reason
 from .adaptation_store import AdaptationStore, StoredSample
 from .setup_confirmation import SetupConfirmation
 
@@ -105,7 +106,10 @@ class TeachResult:
             + (f" (position {m.value:.2f})" if m.value is not None else "")
             for m in self.mismatches
         ]
-        why = "; ".join(parts) or f"not read ({self.reason})"
+        if self.reason == Reason.BOXES_MISPLACED:
+            why = "the boxes do not sit on the digits in this frame (place them on the Set-up page)"
+        else:
+            why = "; ".join(parts) or f"not read ({self.reason})"
         return f"the reader does not agree with {self.typed}: {why}"
 
 
@@ -116,6 +120,8 @@ def _mismatches(typed: str, result: FrameReading) -> tuple[RollerMismatch, ...]:
         modulus = 10 ** len(typed)
         if min((int(read) - int(typed)) % modulus, (int(typed) - int(read)) % modulus) <= 1:
             return ()
+    if not result.digits:
+        return ()  # nothing was read (the reason says why): no roller to name
     out = []
     for i, want in enumerate(typed):
         digit = result.digits[i] if i < len(result.digits) else None

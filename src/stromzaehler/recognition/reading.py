@@ -36,6 +36,7 @@ import numpy as np
 from stromzaehler.geometry import Box, MeterGeometry, steps_to_wh, wh_to_steps
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 from stromzaehler.recognition.digits import DigitReading
+from stromzaehler.recognition.placement import check_placement
 from stromzaehler.status import Reason
 
 CarryMode = Literal["geared", "abrupt"]
@@ -278,6 +279,9 @@ class MeterReader:
         if hidden is None:
             return FrameReading(None, None, [], 0.0, Reason.OUT_OF_VIEW, boxes, alignment)
         in_sight = self.geometry.digit_boxes[hidden:]
+        # Without a reference nothing else says where the counter is (placement.py).
+        if self.reference is None and check_placement(frame_bgr, in_sight).misplaced:
+            return FrameReading(None, None, [], 0.0, Reason.BOXES_MISPLACED, boxes)
         digits = self.model.read([crop_aligned(frame_bgr, box, matrix) for box in in_sight])
         return self.compose_digits(digits, previous_wh, boxes, alignment, hidden)
 
