@@ -4,7 +4,9 @@ Two parts, printed in one run:
 
 1. The reference frame (../shared/reference/meter-0995160.png, skipped when absent) read with
    the documented boxes, with the boxes enlarged, and after moving the camera (shift + rotation,
-   read through alignment against the original frame).
+   read through alignment against the original frame); then 945 moved, turned and zoomed
+   copies read *without* a reference, as `stromzaehler read` does (nothing wrong may be
+   accepted).
 2. A simulated meter at one frame per interval with faults (glare, blur, occlusion, dark
    frames, frozen frames, camera knocks), fed frame by frame through MeterReader and Gate
    exactly like the service does: wrong readings stored, share of frames accepted, how many
@@ -28,6 +30,7 @@ Gaussian noise: it measures composition and gate alone, never the model.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import statistics
@@ -172,6 +175,37 @@ def reference_checks(model: object) -> list[dict]:
         moved = cv2.warpAffine(frame, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
         check(f"frame shifted ({dx},{dy}) px, rotated {angle} deg", moved, geometry, reference)
     return rows
+
+
+# A camera placed otherwise than the boxes assume, read without a reference: moved, turned,
+# closer or farther (the issue's case is 6 % closer).
+MISPLACED_SCALES = (0.94, 0.97, 0.985, 1.0, 1.015, 1.03, 1.06)
+MISPLACED_SHIFTS_X = (-12, -9, -6, -3, 0, 3, 6, 9, 12)
+MISPLACED_SHIFTS_Y = (-10, -5, 0, 5, 10)
+MISPLACED_ANGLES = (-2.5, 0.0, 2.5)
+
+
+def misplaced_checks(model: object) -> dict[str, int]:
+    """Outcomes of reading moved copies of the reference frame with the documented boxes and
+    no alignment reference: right / WRONG accepted / rejected per reason."""
+    frame = cv2.imread(str(REFERENCE_PNG))
+    geometry = MeterGeometry(tuple(Box(*b) for b in REFERENCE_DIGIT_BOXES))
+    reader = MeterReader(geometry, model=model)  # type: ignore[arg-type]
+    tally: dict[str, int] = {}
+    grid = itertools.product(
+        MISPLACED_SCALES, MISPLACED_SHIFTS_X, MISPLACED_SHIFTS_Y, MISPLACED_ANGLES
+    )
+    for scale, dx, dy, angle in grid:
+        matrix = cv2.getRotationMatrix2D((320, 240), angle, scale)
+        matrix[:, 2] += (dx, dy)
+        moved = cv2.warpAffine(frame, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+        result = reader.read(moved)
+        if result.reason is not None:
+            key = f"rejected ({result.reason})"
+        else:
+            key = "right" if result.reading == "0995160" else "WRONG accepted"
+        tally[key] = tally.get(key, 0) + 1
+    return dict(sorted(tally.items()))
 
 
 @dataclass
@@ -374,6 +408,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {mark} {row['case']:<44} {row['reading']!s:<8} accepted={row['accepted']}"
                 f" reason={row['reason']} confidence={row['confidence']}"
             )
+        if REFERENCE_PNG.exists():
+            tally = misplaced_checks(model)
+            results["misplaced_without_reference"] = tally
+            print(f"moved copies of the reference frame, no reference: {tally}")
     runs: list[tuple[str, Callable[[object], object], float]] = [
         (args.digits, lambda _setup: model, args.days)
     ]

@@ -1,7 +1,7 @@
 """Generic vs adapted reader on the collections the packaged model never saw in training.
 
-Per left-out single-meter collection (the model's held-out collections from its metadata,
-`mixed/*` excluded: many meters, so nothing to adapt to): `--samples-per-digit` crops of each
+Per left-out meter (the model's held-out collections from its metadata; `mixed/*` collections
+of many meters are left out, one meter of them, `mixed/collected_new@WxH`, is in): `--samples-per-digit` crops of each
 digit are drawn from the collection (crops labelled d whose known position is within 0.2 of
 d), the reader is adapted to them (`recognition.adapt`), and the *rest* of the collection is
 read by the generic and the adapted reader. Repeated for `--repeats` draws; the table sums
@@ -91,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
 
     model = DigitModel.load(args.model)
     reader = FeatureReader(model)
-    collections = [c for c in held_out_collections(args.model) if not c.startswith("mixed/")]
+    # A collection of many meters has nothing to adapt to; one of its meters ("@WxH") has.
+    collections = [
+        c
+        for c in held_out_collections(args.model)
+        if "@" in c or c.split("@")[0] not in D.SPLIT_BY_CROP_SIZE and not c.startswith("mixed/")
+    ]
     crops = D.load_real(args.digits_dir, tuple(collections))
     print(f"model {args.model.name}, margin {args.margin}, {args.samples_per_digit} samples per")
     print(f"digit, {args.repeats} draws per collection; counts summed over the draws\n")
