@@ -34,6 +34,8 @@ PI_LIBRARY_MODULES = (
     "test_simulator",
     "test_disc",
     "test_aiming",
+    "test_placement",
+    "test_misplaced",
     "test_pv_",
 )
 
