@@ -1,10 +1,11 @@
 """Generic vs adapted reader on the collections the packaged model never saw in training.
 
-Per left-out meter (the model's held-out collections from its metadata; `mixed/*` collections
-of many meters are left out, one meter of them, `mixed/collected_new@WxH`, is in): `--samples-per-digit` crops of each
-digit are drawn from the collection (crops labelled d whose known position is within 0.2 of
-d), the reader is adapted to them (`recognition.adapt`), and the *rest* of the collection is
-read by the generic and the adapted reader. Repeated for `--repeats` draws; the table sums
+Per left-out meter (the model's held-out collections from its metadata; a `mixed/*`
+collection of many meters is left out, one meter of it, `mixed/collected_new@WxH`, is in):
+`--samples-per-digit` crops of each digit are drawn from the collection (crops labelled d
+whose known position is within 0.2 of d), the reader is adapted to them
+(`recognition.adapt`), and the *rest* of the collection is read by the generic and the
+adapted reader. Repeated for `--repeats` draws; the table sums
 over the draws. A collection with fewer than samples-per-digit + 1 crops of some digit is
 skipped (and listed).
 
@@ -93,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     reader = FeatureReader(model)
     # A collection of many meters has nothing to adapt to; one of its meters ("@WxH") has.
     collections = [
-        c
-        for c in held_out_collections(args.model)
-        if "@" in c or c.split("@")[0] not in D.SPLIT_BY_CROP_SIZE and not c.startswith("mixed/")
+        c for c in held_out_collections(args.model) if "@" in c or not c.startswith("mixed/")
     ]
     crops = D.load_real(args.digits_dir, tuple(collections))
     print(f"model {args.model.name}, margin {args.margin}, {args.samples_per_digit} samples per")

@@ -172,13 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--paint-variety",
         type=float,
-        default=0.0,
+        default=0.5,
         help="share of simulated meters with random roller and digit paints (looks.py)",
     )
     p.add_argument(
         "--bands",
         type=float,
-        default=0.0,
+        default=0.15,
         help="share of crops with a broad reflection band across the lower half",
     )
     p.add_argument(
