@@ -32,4 +32,4 @@ ensure_venv .venv-trixie python3
 .venv-trixie/bin/python -c 'import cv2, numpy; print("cv2", cv2.__version__, "numpy", numpy.__version__)'
 .venv-trixie/bin/python -m pytest -p no:cacheprovider tests/test_digits.py tests/test_align.py \
     tests/test_locate.py tests/test_reading_compose.py tests/test_recognition_cli.py \
-    tests/test_aiming.py tests/test_placement.py
+    tests/test_aiming.py tests/test_placement.py tests/test_focus.py

@@ -35,6 +35,7 @@ PI_LIBRARY_MODULES = (
     "test_disc",
     "test_aiming",
     "test_placement",
+    "test_focus",
     "test_misplaced",
     "test_pv_",
 )

@@ -44,6 +44,9 @@ class Reason(StrEnum):
     # Read without an alignment reference, the boxes do not sit on the digits found in the
     # frame (recognition/placement.py): a camera placed otherwise than the boxes assume.
     BOXES_MISPLACED = "boxes_misplaced"
+    # Much less sharp than the set-up frame (recognition/focus.py): a defocused lens or
+    # condensation moves the roller positions enough to round a reading up too early.
+    BLURRED = "blurred"
     UNREADABLE = "unreadable"  # no counter value came out, for no other reason
     # The one clock rule (gate): a frame's time must lie after the last accepted reading and
     # after every reading waiting for confirmation.

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from stromzaehler.geometry import Box
+from stromzaehler.recognition.focus import frame_focus
 
 SCALE = 0.25  # registration runs at quarter resolution (accurate to ~1 px, 4x faster)
 # A digit box may stick out of the frame by this share of its size; more, and the roller is
@@ -97,6 +98,8 @@ class Reference:
         self._template = small[self._origin[1] : sy1, self._origin[0] : sx1].copy()
         if float(self._template.std()) < 2.0:
             raise ValueError("the reference counter band has no contrast")
+        # How sharp the set-up frame's rollers are: later frames are compared with it (focus.py).
+        self.focus = frame_focus([crop_aligned(image_bgr, box, None) for box in boxes])
         # A wide band rotated by a few degrees no longer matches the upright template well
         # enough for the coarse search, so it also tries templates cut from rotated copies.
         centre = ((self._origin[0] + sx1) / 2.0, (self._origin[1] + sy1) / 2.0)

@@ -36,6 +36,7 @@ import numpy as np
 from stromzaehler.geometry import Box, MeterGeometry, steps_to_wh, wh_to_steps
 from stromzaehler.recognition.align import Alignment, Reference, box_in_view, crop_aligned
 from stromzaehler.recognition.digits import DigitReading
+from stromzaehler.recognition.focus import MIN_FOCUS_RATIO, frame_focus
 from stromzaehler.recognition.placement import check_placement
 from stromzaehler.status import Reason
 
@@ -282,7 +283,12 @@ class MeterReader:
         # Without a reference nothing else says where the counter is (placement.py).
         if self.reference is None and check_placement(frame_bgr, in_sight).misplaced:
             return FrameReading(None, None, [], 0.0, Reason.BOXES_MISPLACED, boxes)
-        digits = self.model.read([crop_aligned(frame_bgr, box, matrix) for box in in_sight])
+        crops = [crop_aligned(frame_bgr, box, matrix) for box in in_sight]
+        if self.reference is not None and (
+            frame_focus(crops) < MIN_FOCUS_RATIO * self.reference.focus
+        ):
+            return FrameReading(None, None, [], 0.0, Reason.BLURRED, boxes, alignment)
+        digits = self.model.read(crops)
         return self.compose_digits(digits, previous_wh, boxes, alignment, hidden)
 
     def _hidden_leading_rollers(
