@@ -81,6 +81,14 @@ def test_veto_needs_a_clear_margin():
     assert list(veto(["7", "7", "7"], sims, margin=0.1)) == [False, False, False]  # no 7 yet
 
 
+def test_a_turning_roller_is_not_compared_with_the_samples():
+    sims = np.full((3, 10), -np.inf, dtype=np.float32)
+    sims[:, 3] = 0.80
+    sims[:, 5] = 0.99  # the samples of 5 look closer every time
+    vetoed = veto(["3", "3", "3"], sims, margin=0.1, values=[3.1, 2.85, 3.25])
+    assert list(vetoed) == [True, True, False]
+
+
 def test_the_profile_is_bounded_versioned_and_survives_a_restart(tmp_path):
     crop = np.full((84, 46, 3), 128, np.uint8)
     store = AdaptationStore(tmp_path, max_per_digit_and_roller=2)
