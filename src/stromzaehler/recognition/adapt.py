@@ -11,8 +11,9 @@ d only if its features are not clearly closer to this meter's samples of another
 Similarity is the cosine similarity to the nearest sample of a digit (nearest neighbour, not
 the mean: a roller seen at x.0 and x.2 looks different). A vetoed crop is answered as
 unreadable (digit None, confidence scaled down), so the frame is rejected instead of stored.
-Crops between two digits, and digits with no sample yet, keep the generic answer: the
-adaptation can only take readings away, never invent one.
+Crops between two digits, rollers still turning (more than SAMPLE_LIKE_OFFSET from their
+digit) and digits with no sample yet keep the generic answer: the adaptation can only take
+readings away, never invent one.
 
 Why this and not a refitted head: measured with `training/evaluate_adapted.py` (two samples
 per digit) a softmax correction on the features fitted with NumPy changed nothing (the samples
