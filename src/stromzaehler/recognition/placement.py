@@ -43,9 +43,7 @@ class Placement:
     """The verdict: `misplaced` is None when no row of digits was found near the boxes."""
 
     misplaced: bool | None
-    offsets: tuple[tuple[float, float], ...] = ()  # per matched box: (dx / w, dy / h)
-    scale: float = 1.0  # spacing of the digits found / spacing of the boxes
-    detail: str = ""
+    detail: str = ""  # what was measured, for logs and studies
 
 
 def _centre(box: Box) -> tuple[float, float]:
@@ -67,12 +65,11 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
     row_y = float(np.median([y for _, y in box_centres]))
     # Only digits of about the boxes' size on the boxes' row count: a row of text elsewhere on
     # the meter, or texture that happens to look regular, says nothing.
+    low, high = GLYPH_HEIGHT_RANGE
     near = [
         _centre(f)
         for f in found
-        if abs(_centre(f)[1] - row_y) <= mean_h
-        and GLYPH_HEIGHT_RANGE[0] <= f.h / mean_h
-        and f.h / mean_h <= GLYPH_HEIGHT_RANGE[1]
+        if abs(_centre(f)[1] - row_y) <= mean_h and low <= f.h / mean_h <= high
     ]
     if len(near) < max(3, len(boxes) // 2 + 1) or box_pitch <= 0:
         return Placement(None, detail="no row of digits found near the boxes")
@@ -90,7 +87,6 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
     tilt, lift = np.polyfit(bx, fy - by, 1)
     off_x = (scale * bx + shift - bx) / bw
     off_y = (tilt * bx + lift) / bh
-    offsets = tuple(zip(off_x.tolist(), off_y.tolist(), strict=True))
     # A box off both ways at once is off sooner: inside an ellipse with these half axes.
     worst = float(np.hypot(off_x / MAX_OFFSET_X, off_y / MAX_OFFSET_Y).max())
     detail = (
@@ -99,4 +95,4 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
         f"digits {100 * (scale - 1):+.1f} % wider apart than the boxes"
     )
     misplaced = bool(worst > 1.0 or abs(scale - 1.0) > MAX_SCALE_ERROR)
-    return Placement(misplaced, offsets, float(scale), detail)
+    return Placement(misplaced, detail)
