@@ -77,6 +77,9 @@ def test_no_input_gives_a_server_error(fuzzed):
                 headers={**(case.headers or {}), **csrf},
                 cookies=cookies,
                 checks=[not_a_server_error, response_schema_conformance],
+                # Catches a hang, not a slow answer: the PV grid's first sweep took more than
+                # schemathesis' default 10 s on a loaded two-core machine.
+                timeout=120,
             )
 
         call()
