@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from stromzaehler.capture.adaptation import AUTO_SAMPLE_TOLERANCE
 from stromzaehler.recognition.adapt import AdaptedDigitModel, Sample
 from stromzaehler.recognition.align import crop_aligned
 from stromzaehler.recognition.digits import (
@@ -47,8 +48,6 @@ from stromzaehler.simulator import SimulatedMeter
 
 START_UTC = 1_767_222_000  # 2026-01-01 00:00 Europe/Berlin
 SIX_HOURS = 6 * 3600
-# A roller is a sample of its digit only while it stands this close to it.
-SAMPLE_TOLERANCE = 0.1
 
 
 def frame_crops(meter: SimulatedMeter, t_utc: float) -> tuple[list[np.ndarray], list[float]]:
@@ -60,8 +59,9 @@ def frame_crops(meter: SimulatedMeter, t_utc: float) -> tuple[list[np.ndarray], 
 
 
 def samples_of(meter: SimulatedMeter, count: int) -> list[Sample]:
-    """`count` labelled crops from frames six hours apart: rollers within SAMPLE_TOLERANCE of
-    a digit, labelled with it (as scripts/evaluate_frames.py adapts to the simulated meter)."""
+    """`count` labelled crops from frames six hours apart: rollers within the service's
+    AUTO_SAMPLE_TOLERANCE of a digit, labelled with it (as scripts/evaluate_frames.py adapts
+    to the simulated meter)."""
     samples: list[Sample] = []
     k = 1
     while len(samples) < count:
@@ -69,7 +69,7 @@ def samples_of(meter: SimulatedMeter, count: int) -> list[Sample]:
         samples += [
             Sample(crop, round(p) % 10, roller)
             for roller, (crop, p) in enumerate(zip(crops, positions, strict=True))
-            if abs(p - round(p)) <= SAMPLE_TOLERANCE
+            if abs(p - round(p)) <= AUTO_SAMPLE_TOLERANCE
         ]
         k += 1
     return samples[:count]

@@ -44,6 +44,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stromzaehler.capture.adaptation import AUTO_SAMPLE_TOLERANCE
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
 from stromzaehler.gate import gate_for
 from stromzaehler.recognition.align import Reference
@@ -140,6 +141,17 @@ class TesseractDigits:
         return out
 
 
+def camera_moved(
+    frame: np.ndarray, dx: float, dy: float, angle: float, scale: float = 1.0
+) -> np.ndarray:
+    """The frame as a camera moved by (dx, dy) px, turned by `angle` degrees about the
+    centre and `scale` times closer would see it."""
+    height, width = frame.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
+    matrix[:, 2] += (dx, dy)
+    return cv2.warpAffine(frame, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
 def reference_checks(model: object) -> list[dict]:
     if not REFERENCE_PNG.exists():
         print(f"reference checks skipped: {REFERENCE_PNG} not found")
@@ -170,9 +182,7 @@ def reference_checks(model: object) -> list[dict]:
     check("boxes 10 px wider and higher", frame, MeterGeometry(bigger))
     reference = Reference(frame, boxes)
     for dx, dy, angle in ((15, 0, 2.0), (0, 15, -2.0), (-15, 10, 2.0)):
-        matrix = cv2.getRotationMatrix2D((320, 240), angle, 1.0)
-        matrix[:, 2] += (dx, dy)
-        moved = cv2.warpAffine(frame, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+        moved = camera_moved(frame, dx, dy, angle)
         check(f"frame shifted ({dx},{dy}) px, rotated {angle} deg", moved, geometry, reference)
     return rows
 
@@ -196,10 +206,7 @@ def misplaced_checks(model: object) -> dict[str, int]:
         MISPLACED_SCALES, MISPLACED_SHIFTS_X, MISPLACED_SHIFTS_Y, MISPLACED_ANGLES
     )
     for scale, dx, dy, angle in grid:
-        matrix = cv2.getRotationMatrix2D((320, 240), angle, scale)
-        matrix[:, 2] += (dx, dy)
-        moved = cv2.warpAffine(frame, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
-        result = reader.read(moved)
+        result = reader.read(camera_moved(frame, dx, dy, angle, scale))
         if result.reason is not None:
             key = f"rejected ({result.reason})"
         else:
@@ -441,9 +448,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-# A roller is a sample of its digit only while it stands this close to it.
-SAMPLE_TOLERANCE = 0.1
-
 
 def adapted(model: object, per_digit: int) -> Callable[[object], object]:
     """A make_model that adapts `model` to the set-up meter: crops of its clean frames every
@@ -462,7 +466,7 @@ def adapted(model: object, per_digit: int) -> Callable[[object], object]:
             ):
                 digit = round(position) % 10
                 if (
-                    abs(position - round(position)) <= SAMPLE_TOLERANCE
+                    abs(position - round(position)) <= AUTO_SAMPLE_TOLERANCE
                     and counts[digit] < per_digit
                 ):
                     samples.append(Sample(crop_aligned(frame, box, None), digit, roller))

@@ -58,27 +58,26 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
     """Compare the boxes with the digits found in the frame."""
     if len(boxes) < 2:
         return Placement(None, detail="too few boxes to judge")
-    found = propose_boxes(frame_bgr)
     box_centres = [_centre(b) for b in boxes]
     box_pitch = _pitch([x for x, _ in box_centres])
+    if box_pitch <= 0:
+        return Placement(None, detail="the boxes stand on top of each other")
     mean_h = float(np.mean([b.h for b in boxes]))
     row_y = float(np.median([y for _, y in box_centres]))
     # Only digits of about the boxes' size on the boxes' row count: a row of text elsewhere on
     # the meter, or texture that happens to look regular, says nothing.
     low, high = GLYPH_HEIGHT_RANGE
-    near = [
-        _centre(f)
-        for f in found
-        if abs(_centre(f)[1] - row_y) <= mean_h and low <= f.h / mean_h <= high
-    ]
-    if len(near) < max(3, len(boxes) // 2 + 1) or box_pitch <= 0:
+    found = [(_centre(f), f.h / mean_h) for f in propose_boxes(frame_bgr)]
+    near = [c for c, h in found if abs(c[1] - row_y) <= mean_h and low <= h <= high]
+    enough = max(3, len(boxes) // 2 + 1)
+    if len(near) < enough:
         return Placement(None, detail="no row of digits found near the boxes")
     pairs = []  # (box centre x, y, found centre x, y, box w, h)
     for box, (bx, by) in zip(boxes, box_centres, strict=True):
         fx, fy = min(near, key=lambda c: abs(c[0] - bx))
         if abs(fx - bx) <= MATCH_SHARE_OF_PITCH * box_pitch:
             pairs.append((bx, by, fx, fy, box.w, box.h))
-    if len(pairs) < max(3, len(boxes) // 2 + 1):
+    if len(pairs) < enough:
         return Placement(None, detail="too few boxes have a digit under them")
     bx, by, fx, fy, bw, bh = np.array(pairs, dtype=np.float64).T
     # Straight lines through the found digits along the row (scale and shift across, shift and
