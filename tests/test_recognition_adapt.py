@@ -89,6 +89,24 @@ def test_a_turning_roller_is_not_compared_with_the_samples():
     assert list(vetoed) == [True, True, False]
 
 
+def test_an_unsure_answer_needs_the_samples_support():
+    sims = np.full((4, 10), -np.inf, dtype=np.float32)
+    sims[:, 3] = 0.80
+    sims[:, 5] = 0.87  # closer than 3's samples, but by less than the sure margin of 0.1
+    values, digits = [3.0, 3.0, 3.25, 3.25], ["3"] * 4
+    vetoed = veto(digits, sims, margin=0.1, values=values, confidences=[0.95, 0.6, 0.95, 0.6])
+    # sure and standing: kept; unsure and standing: the smaller margin vetoes it;
+    # turning: no sample can vouch for it, so it stands on the generic confidence alone.
+    assert list(vetoed) == [False, True, False, True]
+    sims[:, 5] = 0.5  # the samples back the 3
+    vetoed = veto(digits, sims, margin=0.1, values=values, confidences=[0.95, 0.6, 0.95, 0.6])
+    assert list(vetoed) == [False, False, False, True]
+    # As a frame's rollers, the last one turns all the time and its position makes the
+    # reading: it keeps the generic answer.
+    vetoed = veto(digits, sims, 0.1, values, confidences=[0.95, 0.6, 0.6, 0.6], frame_rollers=True)
+    assert list(vetoed) == [False, False, True, False]
+
+
 def test_the_profile_is_bounded_versioned_and_survives_a_restart(tmp_path):
     crop = np.full((84, 46, 3), 128, np.uint8)
     store = AdaptationStore(tmp_path, max_per_digit_and_roller=2)

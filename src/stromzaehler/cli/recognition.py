@@ -166,13 +166,14 @@ def _load_model(path: Path | None) -> Any:
     return DigitModel.load(path)
 
 
-def _adapted(model: Any, samples: Path | None) -> Any:
-    """The model adapted to the labelled crops of the --samples CSV (unchanged without)."""
+def _adapted(model: Any, samples: Path | None, frame_rollers: bool) -> Any:
+    """The model adapted to the labelled crops of the --samples CSV (unchanged without);
+    `frame_rollers` when it reads the rollers of frames, not single crops."""
     if samples is None:
         return model
     from stromzaehler.recognition.adapt import AdaptedDigitModel
 
-    return AdaptedDigitModel(model, load_samples_csv(samples))
+    return AdaptedDigitModel(model, load_samples_csv(samples), frame_rollers=frame_rollers)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -194,7 +195,7 @@ def run_read(args: argparse.Namespace) -> int:
     except (InputError, ConfigError, ValueError) as error:
         return _fail(str(error))
     try:
-        model = _adapted(_load_model(args.model), args.samples)
+        model = _adapted(_load_model(args.model), args.samples, frame_rollers=True)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:  # a broken model file: not the user's frame, so exit 1
@@ -220,7 +221,8 @@ def run_digits(args: argparse.Namespace) -> int:
     try:
         boxes: Sequence[Box] | None = parse_boxes(args.boxes) if args.boxes else None
         images = [load_image(path) for path in args.images]
-        model = _adapted(_load_model(args.model), args.samples)
+        # With --boxes the crops are one frame's rollers; without, each image is one crop.
+        model = _adapted(_load_model(args.model), args.samples, frame_rollers=boxes is not None)
     except InputError as error:
         return _fail(str(error))
     except Exception as error:
