@@ -11,7 +11,13 @@ import pytest
 
 from stromzaehler.capture.adaptation_store import AdaptationStore, summary
 from stromzaehler.config import REFERENCE_DIGIT_BOXES, Box, MeterGeometry
-from stromzaehler.recognition.adapt import AdaptedDigitModel, Sample, feature_layer, veto
+from stromzaehler.recognition.adapt import (
+    AdaptedDigitModel,
+    Sample,
+    feature_layer,
+    turning_explained,
+    veto,
+)
 from stromzaehler.recognition.align import crop_aligned
 from stromzaehler.recognition.digits import DigitModel
 from stromzaehler.recognition.reading import MeterReader
@@ -105,6 +111,14 @@ def test_an_unsure_answer_needs_the_samples_support():
     # reading: it keeps the generic answer.
     vetoed = veto(digits, sims, 0.1, values, confidences=[0.95, 0.6, 0.6, 0.6], frame_rollers=True)
     assert list(vetoed) == [False, False, True, False]
+
+
+def test_a_frame_explains_the_last_roller_and_carries_as_turning():
+    # The last roller always turns; an upper one while the roller below passes 9 -> 0
+    # (up to 0.35 digit early or late): above 9.7, 8.7 and 0.3, not above 5.25, 1.0 or 8.5.
+    values = [3.25, 9.7, 2.25, 8.7, 4.25, 0.3, 6.25, 5.25, 7.25, 1.0, 2.25, 8.5, 3.3]
+    explained = [i for i in range(len(values)) if turning_explained(values, i)]
+    assert explained == [0, 2, 4, 12]
 
 
 def test_the_profile_is_bounded_versioned_and_survives_a_restart(tmp_path):
