@@ -100,3 +100,24 @@ def test_a_floor_from_elsewhere_is_held_until_the_counter_passes(tmp_path):
     store.add_reading(1_060, 99_516_100, 0.99, "camera")
     assert total.current().published_wh == 99_520_000
     assert EnergyTotal(store, MODULUS).current().published_wh == 99_520_000  # kept
+
+
+def test_the_store_reader_follows_the_meter_settings_the_owner_saves(tmp_path):
+    from stromzaehler.config import MeterSettings, Settings
+    from stromzaehler.publish.readout import StoreReader
+    from stromzaehler.store.revolutions import RevolutionStore
+
+    store = Store.open(tmp_path)
+    RevolutionStore(store).add((48.0 * i, True, "test") for i in range(6))
+    reader = StoreReader(store, Settings(), clock=lambda: 250.0)
+    before = reader.power_w()
+    assert before is not None and before > 0
+    # The owner corrects the disc's plate value and counts six rollers instead of seven.
+    six_rollers = [list(box) for box in Settings().meter.digit_boxes[1:]]
+    meter = MeterSettings(digit_boxes=six_rollers, revolutions_per_kwh=150.0)
+    reader.reconfigure(Settings(meter=meter))
+    assert reader.power_w() == before / 2
+    store.add_reading(1_000, 99_999_900, 0.99, "camera")  # 99999.9 kWh on six rollers
+    assert reader.read().total.published_wh == 99_999_900
+    store.add_reading(1_060, 100, 0.99, "camera")  # rolled over to 00000.1, not a drop
+    assert reader.read().total.published_wh == 100_000_100

@@ -118,6 +118,22 @@ def test_mqtt_password_is_written_but_never_read_back(client, app, tmp_path):
     assert (tmp_path / "data" / "settings.toml").stat().st_mode & 0o077 == 0  # owner only
 
 
+def test_metrics_follow_the_plate_value_the_owner_saves(client, store):
+    import time
+
+    # One revolution every 9.6 s, the last a second ago: 5000 W at 75 revolutions per kWh.
+    now = time.time()
+    RevolutionStore(store).add([(now - 1.0 - 9.6 * i, True, "crossing") for i in range(4)])
+    power = ("stromzaehler_power_watts", ())
+    assert samples(client)[power] == pytest.approx(5000, rel=1e-3)
+    # The Set-up page saves the meter's plate value with the boxes.
+    response = client.put(
+        "/api/setup/geometry", json={"revolutions_per_kwh": 150}, headers=login(client)
+    )
+    assert response.status_code == 200, response.text
+    assert samples(client)[power] == pytest.approx(2500, rel=1e-3)
+
+
 def test_bad_mqtt_topic_is_refused_with_the_key(client):
     change = {"mqtt": {"base_topic": "meter/#"}}
     response = client.put("/api/settings", json=change, headers=login(client))

@@ -107,6 +107,7 @@ def start_publishing(
     publisher = MqttPublisher(settings.mqtt, reader)
     app.state.store_reader = reader
     app.state.mqtt = publisher
+    subscribe(reader.reconfigure)
     subscribe(publisher.reconfigure)
     publisher.start()
     return publisher

@@ -71,6 +71,13 @@ class StoreReader:
         self.power_source = power_source
         self.clock = clock
 
+    def reconfigure(self, settings: Settings) -> None:
+        """A settings change: the disc's plate value and the counter's size (where the rollers
+        roll over) come from the meter settings the owner may have just saved."""
+        meter = settings.meter
+        self.revolutions_per_kwh = meter.revolutions_per_kwh
+        self.total.modulus_wh = counter_modulus_wh(len(meter.digit_boxes), meter.decimals)
+
     def read(self) -> Readout:
         total = self.total.current()
         frames = self.tally.update()

@@ -31,5 +31,6 @@ def get_store_reader(request: Request) -> StoreReader:
             reader = StoreReader(
                 context.store, context.settings, getattr(state, "disc_loop", None)
             )
+            context.hub.subscribe(reader.reconfigure)
             state.store_reader = reader
     return reader
