@@ -43,3 +43,21 @@ def test_data_key_in_the_service_keeps_its_wal_and_readings(tmp_path):
     fresh = sqlite3.connect(database)
     assert fresh.execute("SELECT count(*) FROM readings").fetchone()[0] == 2
     fresh.close()
+
+
+def test_data_key_changes_when_a_correction_is_changed_again(tmp_path):
+    from stromzaehler.store.counters import CounterStore
+
+    store = Store.open(tmp_path)
+    for minute in range(3):
+        store.add_reading(1_780_000_000 + 60 * minute, 99_516_000 + 10 * minute, 0.99, "test")
+    source, request = DataSource(str(tmp_path)), PvRequest()
+    now = 1_780_000_600
+    counters = CounterStore(store)
+    counters.set_correction(1_780_000_060, 99_516_005, now, "misread")
+    first = data_key(source, request, now)
+    # Same reading corrected to another value: as many corrections, another load profile.
+    counters.set_correction(1_780_000_060, 99_516_008, now, "misread, again")
+    assert data_key(source, request, now) != first
+    assert data_key(source, request, now) == data_key(source, request, now)
+    store.close()

@@ -88,8 +88,10 @@ def data_key(source: DataSource, request: req.PvRequest, now_utc: int | None = N
     store = Store.attach(Path(source.data_dir))
     try:
         counters = CounterStore(store)
-        return (end, start, counters.time_range(), len(counters.corrections()),
-                len(counters.replacements()), weather_file)
+        # The corrections and replacements themselves, not their number: an owner who
+        # changes the value of a correction already made changes the load profile.
+        return (end, start, counters.time_range(), tuple(counters.corrections()),
+                tuple(counters.replacements()), weather_file)
     finally:
         store.close()
 
