@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ from stromzaehler.recognition.reading import LAST_ROLLER_ROUND_UP, MeterReader
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_PNG = SHARED / "reference" / "meter-0995160.png"
+REFERENCE_READING = "0995160"
 DEFAULT_FAULTS = "glare=0.02,blur=0.01,occlusion=0.01,dark=0.01,frozen=0.005,bump=0.0005"
 START_UTC = 1_767_225_600  # 2026-01-01 00:00 UTC
 
@@ -167,7 +169,7 @@ def reference_checks(model: object) -> list[dict]:
             {
                 "case": name,
                 "reading": result.reading,
-                "right": result.reading == "0995160",
+                "right": result.reading == REFERENCE_READING,
                 "accepted": result.reason is None,
                 "reason": result.reason,
                 "confidence": round(result.confidence, 3),
@@ -201,17 +203,16 @@ def misplaced_checks(model: object) -> dict[str, int]:
     frame = cv2.imread(str(REFERENCE_PNG))
     geometry = MeterGeometry(tuple(Box(*b) for b in REFERENCE_DIGIT_BOXES))
     reader = MeterReader(geometry, model=model)  # type: ignore[arg-type]
-    tally: dict[str, int] = {}
+    tally: Counter[str] = Counter()
     grid = itertools.product(
         MISPLACED_SCALES, MISPLACED_SHIFTS_X, MISPLACED_SHIFTS_Y, MISPLACED_ANGLES
     )
     for scale, dx, dy, angle in grid:
         result = reader.read(camera_moved(frame, dx, dy, angle, scale))
         if result.reason is not None:
-            key = f"rejected ({result.reason})"
+            tally[f"rejected ({result.reason})"] += 1
         else:
-            key = "right" if result.reading == "0995160" else "WRONG accepted"
-        tally[key] = tally.get(key, 0) + 1
+            tally["right" if result.reading == REFERENCE_READING else "WRONG accepted"] += 1
     return dict(sorted(tally.items()))
 
 
@@ -408,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_reference and args.digits == "model":
         rows = reference_checks(model)
         results["reference"] = rows
-        print("reference frame (expect 0995160):")
+        print(f"reference frame (expect {REFERENCE_READING}):")
         for row in rows:
             mark = "ok " if row["right"] else "BAD"
             print(
@@ -446,7 +447,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
-
 
 
 def adapted(model: object, per_digit: int) -> Callable[[object], object]:

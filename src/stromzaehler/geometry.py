@@ -28,6 +28,10 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.w / 2.0, self.y + self.h / 2.0
+
 
 @dataclass(frozen=True)
 class MeterGeometry:

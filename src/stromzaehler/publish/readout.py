@@ -51,6 +51,11 @@ class Readout:
         return sum(n for (status, _), n in self.frames.items() if status in REJECTED)
 
 
+def _modulus_wh(settings: Settings) -> int:
+    """Where the meter's rollers roll over, in Wh."""
+    return counter_modulus_wh(len(settings.meter.digit_boxes), settings.meter.decimals)
+
+
 class StoreReader:
     """Builds Readouts; one per service, shared by MQTT and /metrics (thread-safe)."""
 
@@ -62,21 +67,17 @@ class StoreReader:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        meter = settings.meter
-        self.revolutions_per_kwh = meter.revolutions_per_kwh
-        self.total = EnergyTotal(
-            store, counter_modulus_wh(len(meter.digit_boxes), meter.decimals)
-        )
+        self.total = EnergyTotal(store, _modulus_wh(settings))
         self.tally = FrameTally(store)
         self.power_source = power_source
         self.clock = clock
+        self.reconfigure(settings)
 
     def reconfigure(self, settings: Settings) -> None:
         """A settings change: the disc's plate value and the counter's size (where the rollers
         roll over) come from the meter settings the owner may have just saved."""
-        meter = settings.meter
-        self.revolutions_per_kwh = meter.revolutions_per_kwh
-        self.total.modulus_wh = counter_modulus_wh(len(meter.digit_boxes), meter.decimals)
+        self.revolutions_per_kwh = settings.meter.revolutions_per_kwh
+        self.total.modulus_wh = _modulus_wh(settings)
 
     def read(self) -> Readout:
         total = self.total.current()

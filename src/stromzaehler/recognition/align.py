@@ -54,7 +54,7 @@ class Alignment:
         """The box as it lies in the frame (axis-aligned, same centre, scaled size)."""
         if self.matrix is None:
             return box
-        cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+        cx, cy = box.centre
         fx, fy = self.matrix @ np.array([cx, cy, 1.0])
         w, h = box.w * self.scale, box.h * self.scale
         return Box(round(fx - w / 2), round(fy - h / 2), round(w), round(h))

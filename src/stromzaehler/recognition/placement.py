@@ -46,10 +46,6 @@ class Placement:
     detail: str = ""  # what was measured, for logs and studies
 
 
-def _centre(box: Box) -> tuple[float, float]:
-    return box.x + box.w / 2.0, box.y + box.h / 2.0
-
-
 def _pitch(centres: Sequence[float]) -> float:
     return float(np.median(np.diff(sorted(centres)))) if len(centres) > 1 else 0.0
 
@@ -58,7 +54,7 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
     """Compare the boxes with the digits found in the frame."""
     if len(boxes) < 2:
         return Placement(None, detail="too few boxes to judge")
-    box_centres = [_centre(b) for b in boxes]
+    box_centres = [b.centre for b in boxes]
     box_pitch = _pitch([x for x, _ in box_centres])
     if box_pitch <= 0:
         return Placement(None, detail="the boxes stand on top of each other")
@@ -67,7 +63,7 @@ def check_placement(frame_bgr: np.ndarray, boxes: Sequence[Box]) -> Placement:
     # Only digits of about the boxes' size on the boxes' row count: a row of text elsewhere on
     # the meter, or texture that happens to look regular, says nothing.
     low, high = GLYPH_HEIGHT_RANGE
-    found = [(_centre(f), f.h / mean_h) for f in propose_boxes(frame_bgr)]
+    found = [(f.centre, f.h / mean_h) for f in propose_boxes(frame_bgr)]
     near = [c for c, h in found if abs(c[1] - row_y) <= mean_h and low <= h <= high]
     enough = max(3, len(boxes) // 2 + 1)
     if len(near) < enough:
